@@ -1,0 +1,75 @@
+"""The one settings object. Every field can be set from an environment variable named
+``RAG_<FIELD>`` (e.g. ``RAG_INDEX_DIR``); code passes a ``Config`` explicitly."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+# The checkout this package lives in (an editable install): its seeds/ and index/ folders
+# are the defaults, so `rag ask` works from any working directory.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_dir(name: str) -> Path:
+    here = PROJECT_ROOT / name
+    return here if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd() / name
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the corpus and the index live, and how retrieval and answering behave.
+
+    >>> Config(index_dir=Path("/tmp/my-index"), k=3)  # doctest: +ELLIPSIS
+    Config(...)
+    """
+
+    corpus_dir: Path = field(default_factory=lambda: _default_dir("seeds"))
+    """Folder of .txt/.md/.html articles; built into the index on first use."""
+    index_dir: Path = field(default_factory=lambda: _default_dir("index"))
+    """Where the embedded Chroma index is persisted."""
+    collection: str = "citewise"
+    """Name prefix of the Chroma collections."""
+    embedder: str = "minilm"
+    """'minilm' (the bundled all-MiniLM-L6-v2) or 'hashing' (a fast fake for tests)."""
+    chunk_tokens: int = 96
+    """Chunk size in tiktoken (cl100k_base) tokens; chosen on the eval set (see README)."""
+    chunk_overlap: int = 1
+    """Sentences shared by consecutive chunks."""
+    k: int = 5
+    """Passages returned by retrieve() and read by ask()."""
+    max_question_chars: int = 2000
+    """Longer questions are truncated (with a warning) before retrieval."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        if self.k < 1:
+            raise ConfigError(f"k must be at least 1, got {self.k}.")
+        if self.chunk_tokens < 16:
+            raise ConfigError(f"chunk_tokens must be at least 16, got {self.chunk_tokens}.")
+        if self.chunk_overlap < 0:
+            raise ConfigError(f"chunk_overlap cannot be negative, got {self.chunk_overlap}.")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
+        """Defaults, then ``RAG_*`` environment variables, then ``overrides``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            if f.type in ("int", int):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise ConfigError(f"RAG_{f.name.upper()} must be a whole number, got {raw!r}.") from None
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

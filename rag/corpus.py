@@ -1,0 +1,210 @@
+"""Reading articles from disk: .txt, .md and .html files, with their metadata.
+
+A ``Document`` holds the text that citations point into. For .txt and .md files that is
+the file's content, decoded as UTF-8 (line endings untouched); for HTML it is the
+article text extracted from the markup, which the index stores alongside the chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .chrome import content_spans
+from .errors import CorpusError
+
+log = logging.getLogger("rag")
+
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm"}
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str
+    """Path relative to the corpus root, with forward slashes."""
+    text: str
+    title: str
+    outlet: str | None
+    date: str | None
+    """Publication date as YYYY-MM-DD, where the text gives one."""
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+class _TextExtractor(HTMLParser):
+    _SKIP = frozenset("script style noscript nav footer header aside form svg template".split())
+    _BLOCK = frozenset(
+        "p div br li ul ol h1 h2 h3 h4 h5 h6 tr section article blockquote figcaption figure pre table main".split()
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self.site: str | None = None
+        self._skip_depth = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skip_depth += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "meta":
+            a = dict(attrs)
+            if a.get("property") == "og:site_name" and a.get("content"):
+                self.site = a["content"]
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skip_depth:
+            self._skip_depth -= 1
+        elif tag == "title":
+            self._in_title = False
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip_depth:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_to_text(html: str) -> tuple[str, str, str | None]:
+    """Article text, <title> and og:site_name of an HTML page."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    return text, parser.title.strip(), parser.site
+
+
+def _title(text: str) -> str:
+    for a, b in content_spans(text):
+        first = text[a:b].splitlines()[0].strip()
+        if len(first) <= 150 and not first.endswith((".", "!", "?")):
+            return first
+        sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+        return sentence if len(sentence) <= 100 else sentence[:97].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def _outlet(text: str) -> str | None:
+    for pattern in (r"^\s*Source\s*:\s*(.{2,60}?)\s*$", r"^\s*(\S+(?:\s\S+){0,3}) reporting by \S"):
+        match = re.search(pattern, text, re.MULTILINE | re.IGNORECASE)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _date(text: str) -> str | None:
+    head = "\n".join(text.splitlines()[:8])
+    iso = re.search(r"^\s*(?:date|published|posted)\s*:?\s*(\d{4})-(\d{2})-(\d{2})\s*$", head, re.M | re.I)
+    if iso:
+        return "-".join(iso.groups())
+    named = re.search(
+        r"^\s*(?:date|published|posted)\s*:?\s*({}) (\d{{1,2}}), (\d{{4}})\s*$".format("|".join(_MONTHS)),
+        head,
+        re.M | re.I,
+    )
+    if named:
+        month = _MONTHS.index(named.group(1).capitalize()) + 1
+        return f"{named.group(3)}-{month:02d}-{int(named.group(2)):02d}"
+    return None
+
+
+def read_document(path: Path, source: str) -> Document:
+    """Read one file. Raises ``CorpusError`` with the reason when it cannot be used."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise CorpusError("empty file")
+    if b"\x00" in data[:8192]:
+        raise CorpusError("binary file (contains NUL bytes)")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"not valid UTF-8 (byte {exc.start}); convert it with iconv") from None
+    title, outlet = "", None
+    if path.suffix.lower() in {".html", ".htm"}:
+        text, title, outlet = html_to_text(raw)
+    else:
+        text = raw
+    if not content_spans(text):
+        raise CorpusError("no article text (only blank lines or site chrome)")
+    return Document(
+        source=source,
+        text=text,
+        title=title or _title(text) or Path(source).stem,
+        outlet=outlet or _outlet(text),
+        date=_date(text),
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def find_files(paths: list[Path]) -> tuple[Path, list[Path]]:
+    """The corpus root and the supported files under ``paths`` (folders are walked)."""
+    if not paths:
+        raise CorpusError("No corpus given: pass a folder or files, e.g. `rag ingest seeds/`.")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CorpusError(f"Corpus path not found: {', '.join(missing)}. Check the path or set RAG_CORPUS_DIR.")
+    resolved = [p.resolve() for p in paths]
+    files: list[Path] = []
+    for p in resolved:
+        if p.is_dir():
+            files += sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        else:
+            files.append(p)
+    roots = [p if p.is_dir() else p.parent for p in resolved]
+    root = roots[0] if len(set(roots)) == 1 else Path(_common(roots))
+    return root, sorted(set(files))
+
+
+def _common(paths: list[Path]) -> str:
+    import os
+
+    return os.path.commonpath([str(p) for p in paths])
+
+
+def load_corpus(paths: list[Path]) -> tuple[Path, list[Document], list[Skipped]]:
+    """Read every supported file under ``paths``. Unreadable files are skipped (and
+    reported), never fatal; a corpus with no usable document is a ``CorpusError``."""
+    root, files = find_files(paths)
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    for f in files:
+        source = f.relative_to(root).as_posix()
+        if f.suffix.lower() not in SUPPORTED:
+            skipped.append(Skipped(source, f"unsupported file type {f.suffix or '(none)'}"))
+            continue
+        try:
+            docs.append(read_document(f, source))
+        except CorpusError as exc:
+            skipped.append(Skipped(source, str(exc)))
+        except OSError as exc:
+            skipped.append(Skipped(source, f"cannot read: {exc.strerror}"))
+    for s in skipped:
+        log.warning("skipped %s: %s", s.source, s.reason)
+    if not docs:
+        where = ", ".join(str(p) for p in paths)
+        raise CorpusError(
+            f"No usable document in {where}: add .txt, .md or .html files (UTF-8) and run `rag ingest` again."
+        )
+    return root, docs, skipped
