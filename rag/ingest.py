@@ -1,0 +1,154 @@
+"""Building and updating the index from a corpus folder: incremental and idempotent.
+
+For each document whose content (or chunking settings) changed: its new chunks are
+embedded and upserted under ids derived from the content hash, then chunks of older
+versions are deleted, then its document record is written. The record is the commit
+marker: retrieval only trusts chunks whose hash matches it, so an ingest stopped at any
+point leaves an index that answers as before, and the next ingest finishes the job.
+Documents that left the corpus are removed only after every other update succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chunking import Chunk, chunk_text, split_sentences
+from .config import Config
+from .corpus import Document, Skipped, load_corpus
+from .embedding import get_embedder
+from .store import DocRecord, Store
+
+log = logging.getLogger("rag")
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded: int = 0
+    """Chunks and sentences embedded (0 when nothing changed)."""
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.skipped)} skipped; {self.embedded} texts embedded"
+        )
+
+
+def chunker_id(config: Config) -> str:
+    return f"sent-tok{config.chunk_tokens}-ov{config.chunk_overlap}"
+
+
+def _chunk_metadata(doc: Document, start: int, end: int, index: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "source": doc.source,
+        "start": start,
+        "end": end,
+        "sha256": doc.sha256,
+        "chunk_index": index,
+        "title": doc.title,
+    }
+    if doc.outlet:
+        meta["outlet"] = doc.outlet
+    if doc.date:
+        meta["date"] = doc.date
+    return meta
+
+
+def ingest(
+    paths: list[Path] | None = None,
+    config: Config | None = None,
+    *,
+    rebuild: bool = False,
+    progress: bool = True,
+) -> IngestReport:
+    """Bring the index in line with the corpus at ``paths`` (default: the configured
+    corpus folder). Returns what changed. Raises ``CorpusError`` before touching the
+    index when the corpus is missing or holds no usable document."""
+    config = config or Config.from_env()
+    _, docs, skipped = load_corpus(paths or [config.corpus_dir])
+    if rebuild:
+        from .retrieval import forget
+
+        forget(config)
+        Store.drop(config)
+    embedder = get_embedder(config.embedder)
+    store = Store.open(config, embedder.name, create=True)
+    chunker = chunker_id(config)
+    existing = store.documents()
+    report = IngestReport(skipped=skipped)
+    todo = [
+        d
+        for d in docs
+        if d.source not in existing or (existing[d.source].sha256, existing[d.source].chunker) != (d.sha256, chunker)
+    ]
+    changed = {d.source for d in todo}
+    report.unchanged = [d.source for d in docs if d.source not in changed]
+    pieces = {d.source: chunk_text(d.text, config.chunk_tokens, config.chunk_overlap) for d in todo}
+    sentences = {d.source: _sentence_spans(pieces[d.source]) for d in todo}
+    bar = _progress(sum(len(pieces[d.source]) + len(sentences[d.source]) for d in todo), progress)
+    try:
+        for doc in todo:
+            chunks = pieces[doc.source]
+            for begin in range(0, len(chunks), 64):
+                batch = chunks[begin : begin + 64]
+                vectors = embedder.embed([c.text for c in batch])
+                store.add_chunks(
+                    ids=[f"{doc.source}#{doc.sha256[:16]}:{begin + i}" for i in range(len(batch))],
+                    vectors=vectors,
+                    texts=[c.text for c in batch],
+                    metas=[_chunk_metadata(doc, c.start, c.end, begin + i) for i, c in enumerate(batch)],
+                )
+                report.embedded += len(batch)
+                bar.update(len(batch))
+            for begin in range(0, len(sentences[doc.source]), 128):
+                spans = sentences[doc.source][begin : begin + 128]
+                store.add_sentences(
+                    ids=[sentence_id(doc.source, doc.sha256, a, b) for a, b in spans],
+                    vectors=embedder.embed([doc.text[a:b] for a, b in spans]),
+                    metas=[{"source": doc.source, "sha256": doc.sha256, "start": a, "end": b} for a, b in spans],
+                )
+                report.embedded += len(spans)
+                bar.update(len(spans))
+            store.delete_stale_chunks(doc.source, doc.sha256)
+            store.put_document(DocRecord(doc.source, doc.sha256, chunker, doc.title, doc.outlet, doc.date), doc.text)
+            (report.updated if doc.source in existing else report.added).append(doc.source)
+    finally:
+        bar.close()
+    current = {d.source for d in docs}
+    for source in sorted(set(existing) - current):
+        store.delete_document(source)
+        report.removed.append(source)
+    if report.added or report.updated or report.removed:
+        store.bump_version()
+    log.info("ingest: %s", report.summary())
+    return report
+
+
+def sentence_id(source: str, sha256: str, start: int, end: int) -> str:
+    return f"{source}#{sha256[:16]}@{start}-{end}"
+
+
+def _sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int]]:
+    """Every sentence of the chunks, once. The answerer compares each with the question;
+    embedding them at ingest keeps that off the query path."""
+    return sorted({(c.start + a, c.start + b) for c in chunks for a, b in split_sentences(c.text)})
+
+
+class _NoBar:
+    def update(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Embedding chunks and sentences", unit="text")

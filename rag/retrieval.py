@@ -1,0 +1,183 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank fusion,
+with near-duplicate passages pushed below distinct evidence."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from .config import Config
+from .embedding import Embedder, get_embedder
+from .errors import IndexNotFoundError, InvalidQuestionError
+from .lexical import BM25, words
+from .store import DocRecord, Store, StoredChunk
+
+log = logging.getLogger("rag")
+
+RRF_K = 60
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+DUPLICATE_CONTAINMENT = 0.5  # share of a passage's word 5-grams found in a higher-ranked one
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim span of one article: ``text == article_text[start:end]``."""
+
+    source: str
+    """Path of the article relative to the corpus root."""
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+    outlet: str | None = None
+    date: str | None = None
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Searcher:
+    """What one process keeps in memory for an index: the store, the embedder, the
+    committed chunks and their BM25 index. Refreshed when an ingest commits."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.embedder: Embedder = get_embedder(config.embedder)
+        self.store = Store.open(config, self.embedder.name)
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        with self._lock:
+            version = self.store.version()
+            if version == self._version:
+                return
+            docs = self.store.documents()
+            committed = [c for c in self.store.all_chunks() if c.source in docs and docs[c.source].sha256 == c.sha256]
+            self.docs: dict[str, DocRecord] = docs
+            self.chunks: list[StoredChunk] = committed
+            self.by_id = {c.id: i for i, c in enumerate(committed)}
+            self.bm25 = BM25([c.text for c in committed])
+            self._version = version
+
+    def passage(self, index: int, score: float) -> Passage:
+        c = self.chunks[index]
+        d = self.docs[c.source]
+        return Passage(c.source, d.title, c.start, c.end, c.text, score, d.outlet, d.date, c.id)
+
+
+_searchers: dict[Config, Searcher] = {}
+_searchers_lock = threading.Lock()
+
+
+def searcher(config: Config) -> Searcher:
+    """The process-wide ``Searcher`` for ``config``; builds the index on first use."""
+    with _searchers_lock:
+        if config not in _searchers:
+            try:
+                _searchers[config] = Searcher(config)
+            except IndexNotFoundError:
+                if not config.corpus_dir.is_dir():
+                    raise
+                from .ingest import ingest
+
+                log.warning("No index at %s yet: building it from %s (first use).", config.index_dir, config.corpus_dir)
+                ingest([config.corpus_dir], config)
+                _searchers[config] = Searcher(config)
+        s = _searchers[config]
+    s.refresh()
+    return s
+
+
+def forget(config: Config) -> None:
+    """Drop the cached ``Searcher`` (after the index was deleted or rebuilt)."""
+    with _searchers_lock:
+        _searchers.pop(config, None)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_question(question: str, config: Config) -> str:
+    """Validate and normalise a question; raises ``InvalidQuestionError`` when empty."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"The question must be text, got {type(question).__name__}.")
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", question)).strip()
+    if not text or not any(ch.isalnum() for ch in text):
+        raise InvalidQuestionError("The question is empty: type a question about the articles.")
+    if len(text) > config.max_question_chars:
+        log.warning("The question has %d characters; only the first %d are used.", len(text), config.max_question_chars)
+        text = text[: config.max_question_chars]
+    return text
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    w = words(text)
+    return {tuple(w[i : i + 5]) for i in range(max(1, len(w) - 4))}
+
+
+def _demote_duplicates(ranked: list[int], s: Searcher) -> list[int]:
+    """Keep the order, but move passages that mostly repeat a higher-ranked one (the
+    same quote reprinted in several articles) behind the distinct ones."""
+    kept: list[int] = []
+    kept_shingles: list[set[tuple[str, ...]]] = []
+    dupes: list[int] = []
+    for i in ranked:
+        sh = _shingles(s.chunks[i].text)
+        if any(len(sh & other) / max(1, min(len(sh), len(other))) >= DUPLICATE_CONTAINMENT for other in kept_shingles):
+            dupes.append(i)
+        else:
+            kept.append(i)
+            kept_shingles.append(sh)
+    return kept + dupes
+
+
+@dataclass(frozen=True)
+class Hit:
+    index: int
+    """Position in ``Searcher.chunks``."""
+    score: float
+    """Reciprocal-rank-fusion score."""
+    similarity: float
+    """Cosine similarity of question and chunk (0 when outside the dense candidates)."""
+
+
+def rank(question: str, config: Config, depth: int) -> list[Hit]:
+    """Chunks ranked for ``question``, best first (fused, near-duplicates demoted)."""
+    s = searcher(config)
+    if not s.chunks:
+        return []
+    vector = s.embedder.embed([question])[0]
+    nearest = [(s.by_id[cid], sim) for cid, sim in s.store.nearest(vector, depth + 10) if cid in s.by_id][:depth]
+    similarity = dict(nearest)
+    dense = [i for i, _ in nearest]
+    lexical_scores = s.bm25.scores(question)
+    lexical = [int(i) for i in np.argsort(-lexical_scores, kind="stable")[:depth] if lexical_scores[i] > 0]
+    fused: dict[int, float] = {}
+    for weight, ranking in ((DENSE_WEIGHT, dense), (LEXICAL_WEIGHT, lexical)):
+        for r, i in enumerate(ranking):
+            fused[i] = fused.get(i, 0.0) + weight / (RRF_K + r + 1)
+    ordered = sorted(fused, key=lambda i: -fused[i])
+    return [Hit(i, fused[i], similarity.get(i, 0.0)) for i in _demote_duplicates(ordered, s)]
+
+
+def retrieve(question: str, k: int | None = None, config: Config | None = None) -> list[Passage]:
+    """The ``k`` passages that best match ``question``, best first, each a verbatim span
+    of its article. Builds the index on first use."""
+    config = config or Config.from_env()
+    k = k or config.k
+    if k < 1:
+        raise InvalidQuestionError(f"k must be at least 1, got {k}.")
+    text = clean_question(question, config)
+    s = searcher(config)
+    return [s.passage(h.index, h.score) for h in rank(text, config, depth=max(4 * k, 40))[:k]]

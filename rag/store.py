@@ -1,0 +1,206 @@
+"""The Chroma index: a collection of chunks (with their vectors) and one of documents.
+
+Vectors are always computed by Citewise and passed in explicitly (Chroma's own default
+embedding function would try to download a model). A document's record is written
+last, after its chunks: it is the commit marker that makes an ingest safe to interrupt
+(see ``ingest.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .config import Config
+from .errors import IndexMismatchError, IndexNotFoundError, RagError
+
+# chromadb's own annotations are narrower than what it accepts (dict configs, numpy
+# rows); collections are handled as Any at this one boundary.
+Collection = Any
+
+log = logging.getLogger("rag")
+
+FORMAT = "citewise-1"
+# HNSW parameters chosen on purpose: Chroma's default ef_search (100 with M=16) loses
+# recall on large collections; see benchmarks/README.md.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    source: str
+    sha256: str
+    chunker: str
+    title: str
+    outlet: str | None
+    date: str | None
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    text: str
+    source: str
+    start: int
+    end: int
+    sha256: str
+
+
+def _client(config: Config, create: bool) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    path = config.index_dir
+    if not create and not (path / "chroma.sqlite3").exists():
+        raise IndexNotFoundError(f"No index at {path}: build it with `rag ingest` (or set RAG_INDEX_DIR).")
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception as exc:
+        raise RagError(
+            f"The index at {path} cannot be opened ({exc}). Delete that folder and run `rag ingest` to rebuild it."
+        ) from exc
+
+
+class Store:
+    """One open index. Cheap to keep; open it with ``Store.open``."""
+
+    def __init__(self, chunks: Collection, sentences: Collection, docs: Collection) -> None:
+        self._chunks = chunks
+        self._sentences = sentences
+        self._docs = docs
+
+    @classmethod
+    def open(cls, config: Config, embedder: str, create: bool = False) -> Store:
+        client = _client(config, create)
+        names = {c.name for c in client.list_collections()}
+        chunks_name, docs_name = f"{config.collection}-chunks", f"{config.collection}-docs"
+        if not create and chunks_name not in names:
+            raise IndexNotFoundError(
+                f"The index at {config.index_dir} has no collection {chunks_name!r}: run `rag ingest`."
+            )
+        chunks = client.get_or_create_collection(
+            chunks_name,
+            embedding_function=None,
+            configuration={"hnsw": HNSW},
+            metadata={"format": FORMAT, "embedder": embedder},
+        )
+        meta = chunks.metadata or {}
+        if meta.get("embedder") != embedder or meta.get("format") != FORMAT:
+            raise IndexMismatchError(
+                f"The index at {config.index_dir} was built with embedder {meta.get('embedder')!r} "
+                f"(format {meta.get('format')!r}) but {embedder!r} is configured: rebuild it with "
+                "`rag ingest --rebuild`, or set RAG_INDEX_DIR to another folder."
+            )
+        sentences = client.get_or_create_collection(
+            f"{config.collection}-sentences", embedding_function=None, configuration={"hnsw": HNSW}
+        )
+        docs = client.get_or_create_collection(docs_name, embedding_function=None, metadata={"version": 0})
+        return cls(chunks, sentences, docs)
+
+    @staticmethod
+    def drop(config: Config) -> None:
+        """Delete both collections (``rag ingest --rebuild``); other files stay."""
+        if not (config.index_dir / "chroma.sqlite3").exists():
+            return
+        client = _client(config, create=False)
+        for name in (f"{config.collection}-{part}" for part in ("chunks", "sentences", "docs")):
+            if name in {c.name for c in client.list_collections()}:
+                client.delete_collection(name)
+
+    # -- documents -------------------------------------------------------------------
+    def documents(self) -> dict[str, DocRecord]:
+        got = self._docs.get(include=["metadatas"])
+        records = {}
+        for m in got["metadatas"] or []:
+            records[str(m["source"])] = DocRecord(
+                source=str(m["source"]),
+                sha256=str(m["sha256"]),
+                chunker=str(m["chunker"]),
+                title=str(m["title"]),
+                outlet=_opt(m.get("outlet")),
+                date=_opt(m.get("date")),
+            )
+        return records
+
+    def document_text(self, source: str) -> str:
+        got = self._docs.get(ids=[source], include=["documents"])
+        if not got["ids"]:
+            raise RagError(f"{source!r} is not in the index.")
+        return str((got["documents"] or [""])[0])
+
+    def put_document(self, record: DocRecord, text: str) -> None:
+        meta: dict[str, Any] = {k: v for k, v in record.__dict__.items() if v is not None}
+        # Chroma needs a vector for every record; documents are never searched by vector.
+        self._docs.upsert(ids=[record.source], embeddings=[[1.0]], documents=[text], metadatas=[meta])
+
+    def delete_document(self, source: str) -> None:
+        self._chunks.delete(where={"source": source})
+        self._sentences.delete(where={"source": source})
+        self._docs.delete(ids=[source])
+
+    def version(self) -> int:
+        """A number that changes whenever an ingest commits (to refresh caches)."""
+        return int(str((self._docs.metadata or {}).get("version", 0)))
+
+    def bump_version(self) -> None:
+        self._docs.modify(metadata={"version": time.time_ns()})
+
+    # -- chunks ----------------------------------------------------------------------
+    def add_chunks(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:
+        self._chunks.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)
+
+    def delete_stale_chunks(self, source: str, sha256: str) -> None:
+        """Remove chunks of ``source`` that belong to another version of it."""
+        stale: Any = {"$and": [{"source": source}, {"sha256": {"$ne": sha256}}]}
+        self._chunks.delete(where=stale)
+        self._sentences.delete(where=stale)
+
+    def add_sentences(self, ids: list[str], vectors: np.ndarray, metas: list[dict[str, Any]]) -> None:
+        self._sentences.upsert(ids=ids, embeddings=vectors, metadatas=metas)
+
+    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of the sentences with these ids (missing ids are left out)."""
+        if not ids:
+            return {}
+        got = self._sentences.get(ids=ids, include=["embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
+
+    def chunk_count(self) -> int:
+        return int(self._chunks.count())
+
+    def all_chunks(self) -> list[StoredChunk]:
+        out: list[StoredChunk] = []
+        total, page = self._chunks.count(), 5000
+        for offset in range(0, total, page):
+            got = self._chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for cid, text, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
+                out.append(
+                    StoredChunk(
+                        cid,
+                        str(text),
+                        str(m["source"]),
+                        int(m["start"]),
+                        int(m["end"]),
+                        str(m["sha256"]),
+                    )
+                )
+        return out
+
+    def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """Ids and cosine similarities of the ``n`` chunks nearest to ``vector``."""
+        n = min(n, self._chunks.count())
+        if n == 0:
+            return []
+        got = self._chunks.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], (got["distances"] or [[]])[0], strict=True)]
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
