@@ -1,0 +1,14 @@
+"""Citewise: answers from a corpus of articles, every sentence cited to its exact source.
+
+>>> import rag
+>>> answer = rag.ask("Who replaced Sutskever as chief scientist?")
+>>> print(answer.text, answer.citations[0].source, answer.citations[0].start)
+"""
+
+from .answer import Answer, ask
+from .config import Config
+from .errors import RagError
+from .ingest import ingest
+from .retrieval import Passage, retrieve
+
+__all__ = ["Answer", "Config", "Passage", "RagError", "ask", "ingest", "retrieve"]

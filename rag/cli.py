@@ -1,0 +1,130 @@
+"""The ``rag`` command: ingest, retrieve, ask. Errors become one-line messages here and
+nowhere else; exit codes: 0 success, 1 failure, 2 bad usage or bad question."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .config import Config
+    from .retrieval import Passage
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from .config import Config
+
+    return Config.from_env(index_dir=getattr(args, "index_dir", None), k=getattr(args, "k", None))
+
+
+def _snippet(text: str, width: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _describe(n: int, p: Passage) -> str:
+    meta = ", ".join(x for x in (p.outlet, p.date) if x)
+    head = f"[{n}] {p.source} [{p.start}, {p.end})  {p.title}" + (f" ({meta})" if meta else "")
+    return f"{head}\n    “{_snippet(p.text)}”"
+
+
+def _print_answer(answer: Answer) -> None:
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for n, p in enumerate(answer.citations, start=1):
+            print(_describe(n, p))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest
+
+    paths = [Path(p) for p in args.paths] or None
+    report = ingest(paths, _config(args), rebuild=args.rebuild, progress=not args.quiet)
+    for s in report.skipped:
+        print(f"warning: skipped {s.source}: {s.reason}", file=sys.stderr)
+    print(f"Index {_config(args).index_dir}: {report.summary()}.")
+    return 0
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    from .retrieval import retrieve
+
+    passages = retrieve(args.question, k=args.k, config=_config(args))
+    if args.json:
+        print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
+    else:
+        for n, p in enumerate(passages, start=1):
+            print(_describe(n, p) + f"\n    score {p.score:.4f}\n")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .answer import ask
+
+    answer = ask(args.question, history=args.history, config=_config(args))
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Citewise: cited answers from a corpus of articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or RAG_INDEX_DIR)")
+
+    p = sub.add_parser("ingest", help="build or update the index from a corpus folder")
+    p.add_argument("paths", nargs="*", help="folders or files (default: seeds/, or RAG_CORPUS_DIR)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    common(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("retrieve", help="show the passages that best match a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    common(p)
+    p.set_defaults(func=cmd_retrieve)
+
+    p = sub.add_parser("ask", help="answer a question with cited sentences")
+    p.add_argument("question")
+    p.add_argument(
+        "--history",
+        nargs="*",
+        default=[],
+        metavar="EARLIER_QUESTION",
+        help="earlier questions of the conversation, oldest first",
+    )
+    p.add_argument("-k", type=int, default=None, help="passages to read (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    common(p)
+    p.set_defaults(func=cmd_ask)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    from .errors import ConfigError, InvalidQuestionError, RagError
+
+    try:
+        return int(args.func(args))
+    except (InvalidQuestionError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
