@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Config
+from rag.ingest import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A private copy of the five seed articles."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def config(tmp_path: Path, corpus: Path) -> Config:
+    """Real Chroma in a temp dir, with the fast hashing embedder (the model is not under test)."""
+    return Config(corpus_dir=corpus, index_dir=tmp_path / "index", embedder="hashing")
+
+
+@pytest.fixture
+def built(config: Config) -> Config:
+    ingest(config=config, progress=False)
+    return config
+
+
+@pytest.fixture(scope="session")
+def real_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The seeds indexed once with the real bundled all-MiniLM-L6-v2."""
+    tmp = tmp_path_factory.mktemp("real")
+    cfg = Config(corpus_dir=SEEDS, index_dir=tmp / "index")
+    ingest(config=cfg, progress=False)
+    return cfg
+
+
+def file_text(corpus: Path, source: str) -> str:
+    return (corpus / source).read_bytes().decode("utf-8-sig")

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag import Config, ask
+from rag.answer import REFUSAL
+from rag.errors import InvalidQuestionError
+
+from .conftest import file_text
+
+
+def _assert_verbatim(config: Config, answer) -> None:  # type: ignore[no-untyped-def]
+    for c in answer.citations:
+        assert file_text(config.corpus_dir, c.source)[c.start : c.end] == c.text
+
+
+def test_real_model_answers_with_verbatim_numbered_citations(real_config: Config) -> None:
+    answer = ask("Who replaced Sutskever as chief scientist?", config=real_config)
+    assert answer.answerable
+    assert "Pachocki" in answer.text
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert markers == list(range(1, len(answer.citations) + 1))
+    for n, c in enumerate(answer.citations, start=1):
+        assert f"{c.text} [{n}]" in answer.text  # each answer sentence is its cited span
+    _assert_verbatim(real_config, answer)
+
+
+def test_real_model_answers_the_readme_question(real_config: Config) -> None:
+    answer = ask("Who took over the superalignment team after Jan Leike left?", config=real_config)
+    assert answer.answerable and "Schulman" in answer.text
+    _assert_verbatim(real_config, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Australia?", "Who won the 2022 FIFA World Cup?", "How many moons does Mars have?"],
+)
+def test_real_model_refuses_off_corpus_questions(real_config: Config, question: str) -> None:
+    answer = ask(question, config=real_config)
+    assert not answer.answerable
+    assert answer.text == REFUSAL and answer.citations == []
+
+
+def test_a_follow_up_uses_the_history(real_config: Config) -> None:
+    alone = ask("When was it formed?", config=real_config)
+    followed = ask("When was it formed?", history=["Who led the Superalignment team?"], config=real_config)
+    assert followed.answerable and "July" in followed.text
+    assert followed.text != alone.text
+
+
+def test_answers_are_short(real_config: Config) -> None:
+    answer = ask("What share of its compute did OpenAI promise to superalignment?", config=real_config)
+    assert answer.answerable and "20%" in answer.text
+    assert len(answer.citations) <= 3 and len(answer.text) < 800
+
+
+def test_every_citation_is_verbatim_for_many_questions(built: Config) -> None:
+    for q in ["Who is Jakub Pachocki?", "Why did Leike resign?", "What is GPT-4o?", "Sora", "Brockman CTO"]:
+        _assert_verbatim(built, ask(q, config=built))
+
+
+def test_empty_question_is_an_error_and_huge_question_is_handled(built: Config) -> None:
+    with pytest.raises(InvalidQuestionError):
+        ask("   ", config=built)
+    answer = ask("x" * 100_000, config=built)
+    assert isinstance(answer.answerable, bool)
+    _assert_verbatim(built, answer)
+
+
+def test_to_dict_has_exactly_the_documented_fields(built: Config) -> None:
+    d = ask("Who replaced Sutskever?", config=built).to_dict()
+    assert set(d) == {"text", "answerable", "citations"}
+    for c in d["citations"]:
+        assert set(c) == {"source", "title", "start", "end", "text", "score", "outlet", "date", "chunk_id"}

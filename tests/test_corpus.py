@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.chrome import content_spans
+from rag.corpus import load_corpus, read_document
+from rag.errors import CorpusError
+
+from .conftest import SEEDS
+
+CHROME = [
+    "Skip to page content",
+    "Parrot Coin",
+    "PRC Comment Policy",
+    "Keep Digging",
+    "top of page",
+    "bottom of page",
+    "Sign Up",
+    "Adam Pardee",
+    "Courtesy of OpenAI",
+    "Also read:",
+    "Earn more PRC tokens",
+    "biz360tv",
+    "Want to stay ahead",
+    "See More",
+    "reporting by Aamir Sheikh",
+]
+
+
+def test_seed_metadata() -> None:
+    _, docs, skipped = load_corpus([SEEDS])
+    by = {d.source: d for d in docs}
+    assert not skipped and len(docs) == 5
+    assert by["002_ef3a2d8c7056d914.txt"].outlet == "AP News"
+    assert by["001_6ddc891e9fff1a6d.txt"].outlet == "Cryptopolitan"
+    assert by["004_490dfad3ab3b0151.txt"].date == "2024-05-17"
+    assert by["003_75fce2261b805b1d.txt"].title == "OpenAI disperses 'superalignment' safety team"
+    assert by["002_ef3a2d8c7056d914.txt"].title.startswith("Former OpenAI Leader Jan Leike")
+    assert all(len(d.sha256) == 64 for d in docs)
+
+
+def test_chrome_is_outside_the_content_spans_and_the_article_inside() -> None:
+    for path in SEEDS.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        content = "\n".join(text[a:b] for a, b in content_spans(text))
+        for phrase in CHROME:
+            assert phrase not in content, (path.name, phrase)
+    text = (SEEDS / "003_75fce2261b805b1d.txt").read_text(encoding="utf-8")
+    content = "\n".join(text[a:b] for a, b in content_spans(text))
+    assert "Pachocki was appointed as chief scientist" in content
+    assert "Jan Leike resigns from OpenAI on May 14, 2024." in content  # a caption, kept: it is evidence
+    assert "OpenAI CTO Greg Brockman" in content
+
+
+def test_html_is_reduced_to_article_text(tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    page.write_text(
+        "<html><head><title>Big news</title><meta property='og:site_name' content='Daily Planet'>"
+        "<script>var x = 'not text';</script></head><body><nav>Home | World</nav>"
+        "<h1>Big news</h1><p>Leike resigned on Friday &amp; left.</p><p>Schulman took over.</p>"
+        "<footer>Copyright</footer></body></html>",
+        encoding="utf-8",
+    )
+    doc = read_document(page, "a.html")
+    assert doc.title == "Big news" and doc.outlet == "Daily Planet"
+    assert "Leike resigned on Friday & left." in doc.text
+    assert "not text" not in doc.text and "Home | World" not in doc.text and "Copyright" not in doc.text
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        ("caf\u00e9 au lait".encode("latin-1"), "UTF-8"),
+    ],
+)
+def test_bad_files_are_skipped_with_a_reason(tmp_path: Path, content: bytes, reason: str) -> None:
+    (tmp_path / "bad.txt").write_bytes(content)
+    (tmp_path / "good.txt").write_text("Leike resigned. Schulman took over the team.", encoding="utf-8")
+    _, docs, skipped = load_corpus([tmp_path])
+    assert [d.source for d in docs] == ["good.txt"]
+    assert [s.source for s in skipped] == ["bad.txt"] and reason in skipped[0].reason
+
+
+def test_an_empty_or_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="No usable document"):
+        load_corpus([tmp_path])
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus([tmp_path / "nope"])
