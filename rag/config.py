@@ -36,7 +36,7 @@ class Config:
     """Name prefix of the Chroma collections."""
     embedder: str = "minilm"
     """'minilm' (the bundled all-MiniLM-L6-v2) or 'hashing' (a fast fake for tests)."""
-    chunk_tokens: int = 96
+    chunk_tokens: int = 128
     """Chunk size in tiktoken (cl100k_base) tokens; chosen on the eval set (see README)."""
     chunk_overlap: int = 1
     """Sentences shared by consecutive chunks."""

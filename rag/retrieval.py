@@ -63,6 +63,10 @@ class Searcher:
             if version == self._version:
                 return
             docs = self.store.documents()
+            from .ingest import chunker_id
+
+            if any(d.chunker != chunker_id(self.config) for d in docs.values()):
+                log.warning("The index was built with other chunk settings: run `rag ingest` to apply them.")
             committed = [c for c in self.store.all_chunks() if c.source in docs and docs[c.source].sha256 == c.sha256]
             self.docs: dict[str, DocRecord] = docs
             self.chunks: list[StoredChunk] = committed
