@@ -67,10 +67,14 @@ def ingest(
     *,
     rebuild: bool = False,
     progress: bool = True,
+    sentences: bool = True,
 ) -> IngestReport:
     """Bring the index in line with the corpus at ``paths`` (default: the configured
     corpus folder). Returns what changed. Raises ``CorpusError`` before touching the
-    index when the corpus is missing or holds no usable document."""
+    index when the corpus is missing or holds no usable document.
+
+    ``sentences=False`` skips the per-sentence vectors the answerer uses (they are then
+    computed when a question first needs them): for retrieval-only uses of big corpora."""
     config = config or Config.from_env()
     _, docs, skipped = load_corpus(paths or [config.corpus_dir])
     if rebuild:
@@ -91,36 +95,25 @@ def ingest(
     changed = {d.source for d in todo}
     report.unchanged = [d.source for d in docs if d.source not in changed]
     pieces = {d.source: chunk_text(d.text, config.chunk_tokens, config.chunk_overlap) for d in todo}
-    sentences = {d.source: _sentence_spans(pieces[d.source]) for d in todo}
-    bar = _progress(sum(len(pieces[d.source]) + len(sentences[d.source]) for d in todo), progress)
+    spans = {d.source: _sentence_spans(pieces[d.source]) if sentences else [] for d in todo}
+    batcher = _Batcher(
+        store,
+        embedder,
+        chunker,
+        existing,
+        report,
+        _progress(sum(len(pieces[d.source]) + len(spans[d.source]) for d in todo), progress),
+    )
     try:
         for doc in todo:
-            chunks = pieces[doc.source]
-            for begin in range(0, len(chunks), 64):
-                batch = chunks[begin : begin + 64]
-                vectors = embedder.embed([c.text for c in batch])
-                store.add_chunks(
-                    ids=[f"{doc.source}#{doc.sha256[:16]}:{begin + i}" for i in range(len(batch))],
-                    vectors=vectors,
-                    texts=[c.text for c in batch],
-                    metas=[_chunk_metadata(doc, c.start, c.end, begin + i) for i, c in enumerate(batch)],
-                )
-                report.embedded += len(batch)
-                bar.update(len(batch))
-            for begin in range(0, len(sentences[doc.source]), 128):
-                spans = sentences[doc.source][begin : begin + 128]
-                store.add_sentences(
-                    ids=[sentence_id(doc.source, doc.sha256, a, b) for a, b in spans],
-                    vectors=embedder.embed([doc.text[a:b] for a, b in spans]),
-                    metas=[{"source": doc.source, "sha256": doc.sha256, "start": a, "end": b} for a, b in spans],
-                )
-                report.embedded += len(spans)
-                bar.update(len(spans))
-            store.delete_stale_chunks(doc.source, doc.sha256)
-            store.put_document(DocRecord(doc.source, doc.sha256, chunker, doc.title, doc.outlet, doc.date), doc.text)
-            (report.updated if doc.source in existing else report.added).append(doc.source)
+            batcher.expect(doc, len(pieces[doc.source]) + len(spans[doc.source]))
+            for n, c in enumerate(pieces[doc.source]):
+                batcher.add(_Item(doc, "chunk", n, c.start, c.end))
+            for a, b in spans[doc.source]:
+                batcher.add(_Item(doc, "sentence", 0, a, b))
+        batcher.flush()
     finally:
-        bar.close()
+        batcher.bar.close()
     current = {d.source for d in docs}
     for source in sorted(set(existing) - current):
         store.delete_document(source)
@@ -133,6 +126,87 @@ def ingest(
 
 def sentence_id(source: str, sha256: str, start: int, end: int) -> str:
     return f"{source}#{sha256[:16]}@{start}-{end}"
+
+
+@dataclass(frozen=True)
+class _Item:
+    doc: Document
+    kind: str  # "chunk" or "sentence"
+    index: int
+    start: int
+    end: int
+
+
+class _Batcher:
+    """Embeds chunks and sentences in batches that span documents (small batches waste the
+    CPU), and commits each document once all of its pieces are stored."""
+
+    SIZE = 64
+
+    def __init__(
+        self, store: Store, embedder: Any, chunker: str, existing: dict[str, DocRecord], report: IngestReport, bar: Any
+    ) -> None:
+        self.store, self.embedder, self.chunker = store, embedder, chunker
+        self.existing, self.report, self.bar = existing, report, bar
+        self.items: list[_Item] = []
+        self.remaining: dict[str, int] = {}
+
+    def expect(self, doc: Document, pieces: int) -> None:
+        self.remaining[doc.source] = pieces
+
+    def add(self, item: _Item) -> None:
+        self.items.append(item)
+        if len(self.items) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.items = self.items, []
+        if not items:
+            return
+        vectors = self.embedder.embed([it.doc.text[it.start : it.end] for it in items])
+        chunks = [n for n, it in enumerate(items) if it.kind == "chunk"]
+        sentences = [n for n, it in enumerate(items) if it.kind == "sentence"]
+        if chunks:
+            self.store.add_chunks(
+                ids=[chunk_id(items[n].doc, items[n].index) for n in chunks],
+                vectors=vectors[chunks],
+                texts=[items[n].doc.text[items[n].start : items[n].end] for n in chunks],
+                metas=[_chunk_metadata(items[n].doc, items[n].start, items[n].end, items[n].index) for n in chunks],
+            )
+        if sentences:
+            self.store.add_sentences(
+                ids=[
+                    sentence_id(items[n].doc.source, items[n].doc.sha256, items[n].start, items[n].end)
+                    for n in sentences
+                ],
+                vectors=vectors[sentences],
+                metas=[
+                    {
+                        "source": items[n].doc.source,
+                        "sha256": items[n].doc.sha256,
+                        "start": items[n].start,
+                        "end": items[n].end,
+                    }
+                    for n in sentences
+                ],
+            )
+        self.report.embedded += len(items)
+        self.bar.update(len(items))
+        for it in items:
+            self.remaining[it.doc.source] -= 1
+            if self.remaining[it.doc.source] == 0:
+                self._commit(it.doc)
+
+    def _commit(self, doc: Document) -> None:
+        self.store.delete_stale_chunks(doc.source, doc.sha256)
+        self.store.put_document(
+            DocRecord(doc.source, doc.sha256, self.chunker, doc.title, doc.outlet, doc.date), doc.text
+        )
+        (self.report.updated if doc.source in self.existing else self.report.added).append(doc.source)
+
+
+def chunk_id(doc: Document, index: int) -> str:
+    return f"{doc.source}#{doc.sha256[:16]}:{index}"
 
 
 def _sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int]]:

@@ -156,17 +156,25 @@ class Hit:
     """Cosine similarity of question and chunk (0 when outside the dense candidates)."""
 
 
-def rank(question: str, config: Config, depth: int) -> list[Hit]:
-    """Chunks ranked for ``question``, best first (fused, near-duplicates demoted)."""
+def rank(question: str, config: Config, depth: int, mode: str = "hybrid") -> list[Hit]:
+    """Chunks ranked for ``question``, best first (fused, near-duplicates demoted).
+    ``mode`` "dense" or "lexical" uses one ranking alone (for benchmarks)."""
     s = searcher(config)
     if not s.chunks:
         return []
-    vector = s.embedder.embed([question])[0]
-    nearest = [(s.by_id[cid], sim) for cid, sim in s.store.nearest(vector, depth + 10) if cid in s.by_id][:depth]
-    similarity = dict(nearest)
-    dense = [i for i, _ in nearest]
-    lexical_scores = s.bm25.scores(question)
-    lexical = [int(i) for i in np.argsort(-lexical_scores, kind="stable")[:depth] if lexical_scores[i] > 0]
+    dense: list[int] = []
+    similarity: dict[int, float] = {}
+    if mode in ("hybrid", "dense"):
+        vector = s.embedder.embed([question])[0]
+        nearest = [(s.by_id[cid], sim) for cid, sim in s.store.nearest(vector, depth + 10) if cid in s.by_id]
+        similarity = dict(nearest[:depth])
+        dense = [i for i, _ in nearest[:depth]]
+    lexical: list[int] = []
+    if mode in ("hybrid", "lexical"):
+        lexical_scores = s.bm25.scores(question)
+        top = np.argpartition(-lexical_scores, min(depth, len(lexical_scores) - 1))[:depth]
+        top = top[np.argsort(-lexical_scores[top], kind="stable")]
+        lexical = [int(i) for i in top if lexical_scores[i] > 0]
     fused: dict[int, float] = {}
     for weight, ranking in ((DENSE_WEIGHT, dense), (LEXICAL_WEIGHT, lexical)):
         for r, i in enumerate(ranking):
