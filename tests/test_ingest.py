@@ -5,8 +5,11 @@ from pathlib import Path
 import pytest
 
 from rag import Config, ingest, retrieve
+from rag.chunking import chunk_text
+from rag.corpus import read_document
 from rag.embedding import get_embedder
 from rag.errors import CorpusError
+from rag.ingest import _Batcher, _sentence_spans
 from rag.store import Store
 
 
@@ -70,18 +73,23 @@ def test_an_ingest_that_fails_halfway_loses_nothing_and_is_completed_next_time(
     built: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = _chunk_keys(built)
+    old = _store(built).documents()
     for name in ("001_6ddc891e9fff1a6d.txt", "003_75fce2261b805b1d.txt"):
         path = built.corpus_dir / name
-        path.write_text(
-            path.read_text(encoding="utf-8") + "\nA new closing sentence about Quorble.\n", encoding="utf-8"
-        )
+        extra = "\nA new closing sentence about Quorble.\n"
+        path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    # Crash a few batches into the second changed document.
+    first = read_document(built.corpus_dir / "001_6ddc891e9fff1a6d.txt", "001_6ddc891e9fff1a6d.txt")
+    pieces = chunk_text(first.text, built.chunk_tokens, built.chunk_overlap)
+    first_texts = len(pieces) + len(_sentence_spans(pieces))
+    monkeypatch.setattr(_Batcher, "SIZE", 4)
     embedder = get_embedder(built.embedder)
     real_embed = embedder.embed
     calls = {"n": 0}
 
     def failing(texts: list[str]):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] > 3:  # the first document goes through, the second dies mid-way
+        if calls["n"] > first_texts // 4 + 2:
             raise RuntimeError("simulated crash")
         return real_embed(texts)
 
@@ -89,11 +97,16 @@ def test_an_ingest_that_fails_halfway_loses_nothing_and_is_completed_next_time(
     with pytest.raises(RuntimeError):
         ingest(config=built, progress=False)
     monkeypatch.setattr(embedder, "embed", real_embed)
-    # Still answers: every passage is a committed, verbatim span; nothing was lost.
-    for p in retrieve("Who took over the superalignment team?", k=10, config=built):
-        assert (built.corpus_dir / p.source).exists()
+    halfway = _store(built).documents()
+    assert halfway["001_6ddc891e9fff1a6d.txt"].sha256 == first.sha256  # committed
+    assert halfway["003_75fce2261b805b1d.txt"].sha256 == old["003_75fce2261b805b1d.txt"].sha256  # not yet
+    # Still answers from committed, verbatim spans: the old version of 003, nothing lost.
+    passages = retrieve("OpenAI disperses superalignment safety team Pachocki", k=10, config=built)
+    assert any(p.source == "003_75fce2261b805b1d.txt" for p in passages)
+    for p in passages:
+        assert "Quorble" not in p.text or p.source == "001_6ddc891e9fff1a6d.txt"
     report = ingest(config=built, progress=False)
-    assert "003_75fce2261b805b1d.txt" in report.updated
+    assert report.updated == ["003_75fce2261b805b1d.txt"]
     keys = _chunk_keys(built)
     assert len(keys) == len(set(keys))
     assert len(keys) >= len(before)
