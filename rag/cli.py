@@ -75,6 +75,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .config import PROJECT_ROOT
+    from .evaluation import chart, check_thresholds, evaluate, load_qa, table
+
+    config = _config(args)
+    items = load_qa(args.qa)
+    report = evaluate(items, config, k=args.k or config.k, baseline=not args.no_baseline, progress=not args.quiet)
+    thresholds = args.thresholds or PROJECT_ROOT / "eval" / "thresholds.toml"
+    failures = check_thresholds(report, thresholds) if thresholds.exists() else []
+    print(table(report))
+    if args.json:
+        args.json.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text(table(report, markdown=True) + "\n", encoding="utf-8")
+    chart(report, args.chart)
+    print(f"\nChart: {args.chart}")
+    if report.failures:
+        print(f"\n{len(report.failures)} questions answered wrongly (see --json for details):")
+        for f in report.failures:
+            print(f"  {f['id']}: {f['question']}")
+    if failures:
+        print(f"\nFAILED the quality gate ({thresholds}):", file=sys.stderr)
+        for line in failures:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"\nQuality gate passed ({thresholds})." if thresholds.exists() else "")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Citewise: cited answers from a corpus of articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     common(p)
     p.set_defaults(func=cmd_ask)
+
+    from .config import PROJECT_ROOT
+
+    p = sub.add_parser("eval", help="score answers and retrieval on a Q&A set, beside a baseline")
+    p.add_argument("--qa", type=Path, default=PROJECT_ROOT / "eval" / "qa.jsonl", help="Q&A file (eval/README.md)")
+    p.add_argument("-k", type=int, default=None, help="passages per question (default 5)")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the full report as JSON")
+    p.add_argument("--markdown", type=Path, metavar="OUT", help="write the tables as Markdown")
+    p.add_argument(
+        "--chart",
+        type=Path,
+        metavar="OUT",
+        default=Path("artifacts/eval_accuracy_by_category.png"),
+        help="PNG chart of per-category accuracy (default: %(default)s)",
+    )
+    p.add_argument("--thresholds", type=Path, help="quality gate (default: eval/thresholds.toml)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    common(p)
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

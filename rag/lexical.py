@@ -19,6 +19,9 @@ STOP_WORDS = frozenset(
     would you your yours yourself yourselves s t""".split()
 )
 _TOKEN = re.compile(r"[\w][\w'’\-]*")
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’\-]{3,}")
+FUZZY_MIN = 0.75
+"""Similarity (on phonetic keys) above which a corpus term stands in for a name."""
 
 
 @lru_cache(maxsize=1)
@@ -29,8 +32,27 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, possessives dropped ("Leike’s" -> "leike")."""
-    return [re.sub(r"['’]s$", "", w).strip("'’-") for w in _TOKEN.findall(text.lower())]
+    """Lower-cased word tokens, possessives dropped ("Leike’s" -> "leike"); a hyphenated
+    word also yields its parts ("san francisco-based" -> francisco-based, francisco, based)."""
+    out = []
+    for w in _TOKEN.findall(text.lower()):
+        w = re.sub(r"['’]s$", "", w).strip("'’-")
+        out.append(w)
+        if "-" in w:
+            out += [part for part in w.split("-") if part]
+    return out
+
+
+def phonetic(term: str) -> str:
+    """A rough sound-alike key: c/k/q -> k, y -> i, ph -> f, doubled letters once."""
+    key = term.replace("ph", "f").replace("q", "k").replace("c", "k").replace("y", "i")
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def names(text: str) -> list[str]:
+    """Stemmed terms of the capitalised words of a question (the likely names)."""
+    found = [w for m in _NAME.findall(text) for w in words(m)]
+    return list(_stemmer().stemWords([w for w in found if w not in STOP_WORDS]))
 
 
 def terms(text: str) -> list[str]:
@@ -58,17 +80,46 @@ class BM25:
             t: (np.array(d, dtype=np.int32), np.array(f, dtype=np.float32)) for t, (d, f) in postings.items()
         }
         self._avg = float(self._lengths.mean()) if self.n else 0.0
+        self._by_gram: dict[str, set[str]] | None = None
 
     def idf(self, term: str) -> float:
         df = len(self._postings.get(term, ((), ()))[0])
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
+    def sound_alikes(self, term: str) -> list[tuple[str, float]]:
+        """Corpus terms spelled differently but sounding alike ("kokotajlo" ->
+        "cocotajiro"), with their similarity; the term itself excluded."""
+        from difflib import SequenceMatcher
+
+        if self._by_gram is None:
+            self._by_gram = {}
+            for t in self._postings:
+                for g in _grams(phonetic(t)):
+                    self._by_gram.setdefault(g, set()).add(t)
+        key = phonetic(term)
+        candidates = set().union(*(self._by_gram.get(g, set()) for g in _grams(key))) - {term}
+        scored = [(t, SequenceMatcher(None, key, phonetic(t)).ratio()) for t in candidates if len(t) >= 3]
+        return sorted((x for x in scored if x[1] >= FUZZY_MIN), key=lambda x: -x[1])[:3]
+
+    def expand(self, query: str) -> dict[str, float]:
+        """Query terms with weights: each term 1.0, plus sound-alikes of its names."""
+        weights = dict.fromkeys(terms(query), 1.0)
+        for name in names(query):
+            for alike, similarity in self.sound_alikes(name):
+                weights[alike] = max(weights.get(alike, 0.0), similarity)
+        return weights
+
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.float32)
-        for term in set(terms(query)):
+        for term, weight in self.expand(query).items():
             if term not in self._postings:
                 continue
             docs, tf = self._postings[term]
             norm = self.k1 * (1 - self.b + self.b * self._lengths[docs] / max(self._avg, 1e-9))
-            out[docs] += self.idf(term) * tf * (self.k1 + 1) / (tf + norm)
+            out[docs] += weight * self.idf(term) * tf * (self.k1 + 1) / (tf + norm)
         return out
+
+
+def _grams(key: str) -> set[str]:
+    padded = f"^{key}$"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}

@@ -22,6 +22,7 @@ log = logging.getLogger("rag")
 
 RRF_K = 60
 DENSE_WEIGHT = 1.0
+SENTENCE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 DUPLICATE_CONTAINMENT = 0.5  # share of a passage's word 5-grams found in a higher-ranked one
 
@@ -71,8 +72,18 @@ class Searcher:
             self.docs: dict[str, DocRecord] = docs
             self.chunks: list[StoredChunk] = committed
             self.by_id = {c.id: i for i, c in enumerate(committed)}
+            self.by_source: dict[str, list[int]] = {}
+            for i, c in sorted(enumerate(committed), key=lambda x: x[1].start):
+                self.by_source.setdefault(c.source, []).append(i)
             self.bm25 = BM25([c.text for c in committed])
             self._version = version
+
+    def chunk_of(self, source: str, start: int, end: int) -> int | None:
+        """The first chunk of ``source`` that contains ``[start, end)``."""
+        for i in self.by_source.get(source, []):
+            if self.chunks[i].start <= start and end <= self.chunks[i].end:
+                return i
+        return None
 
     def passage(self, index: int, score: float) -> Passage:
         c = self.chunks[index]
@@ -163,12 +174,15 @@ def rank(question: str, config: Config, depth: int, mode: str = "hybrid") -> lis
     if not s.chunks:
         return []
     dense: list[int] = []
+    sentences: list[int] = []
     similarity: dict[int, float] = {}
     if mode in ("hybrid", "dense"):
         vector = s.embedder.embed([question])[0]
         nearest = [(s.by_id[cid], sim) for cid, sim in s.store.nearest(vector, depth + 10) if cid in s.by_id]
         similarity = dict(nearest[:depth])
         dense = [i for i, _ in nearest[:depth]]
+    if mode == "hybrid":
+        sentences = _sentence_ranking(s, vector, depth)
     lexical: list[int] = []
     if mode in ("hybrid", "lexical"):
         lexical_scores = s.bm25.scores(question)
@@ -176,11 +190,23 @@ def rank(question: str, config: Config, depth: int, mode: str = "hybrid") -> lis
         top = top[np.argsort(-lexical_scores[top], kind="stable")]
         lexical = [int(i) for i in top if lexical_scores[i] > 0]
     fused: dict[int, float] = {}
-    for weight, ranking in ((DENSE_WEIGHT, dense), (LEXICAL_WEIGHT, lexical)):
+    for weight, ranking in ((DENSE_WEIGHT, dense), (SENTENCE_WEIGHT, sentences), (LEXICAL_WEIGHT, lexical)):
         for r, i in enumerate(ranking):
             fused[i] = fused.get(i, 0.0) + weight / (RRF_K + r + 1)
     ordered = sorted(fused, key=lambda i: -fused[i])
     return [Hit(i, fused[i], similarity.get(i, 0.0)) for i in _demote_duplicates(ordered, s)]
+
+
+def _sentence_ranking(s: Searcher, vector: np.ndarray, depth: int) -> list[int]:
+    """Chunks ranked by their best-matching sentence: finer-grained dense evidence, which
+    a chunk's single vector dilutes (paraphrased questions gain most)."""
+    ranking: list[int] = []
+    for source, start, end, sha, _ in s.store.nearest_sentences(vector, 2 * depth):
+        doc = s.docs.get(source)
+        index = s.chunk_of(source, start, end) if doc and doc.sha256 == sha else None
+        if index is not None and index not in ranking:
+            ranking.append(index)
+    return ranking[:depth]
 
 
 def retrieve(question: str, k: int | None = None, config: Config | None = None) -> list[Passage]:

@@ -164,6 +164,17 @@ class Store:
     def add_sentences(self, ids: list[str], vectors: np.ndarray, metas: list[dict[str, Any]]) -> None:
         self._sentences.upsert(ids=ids, embeddings=vectors, metadatas=metas)
 
+    def nearest_sentences(self, vector: np.ndarray, n: int) -> list[tuple[str, int, int, str, float]]:
+        """(source, start, end, sha256, cosine similarity) of the ``n`` nearest sentences."""
+        n = min(n, self._sentences.count())
+        if n == 0:
+            return []
+        got = self._sentences.query(query_embeddings=[vector], n_results=n, include=["metadatas", "distances"])
+        return [
+            (str(m["source"]), int(m["start"]), int(m["end"]), str(m["sha256"]), 1.0 - float(d))
+            for m, d in zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
+        ]
+
     def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors of the sentences with these ids (missing ids are left out)."""
         if not ids:

@@ -1,0 +1,388 @@
+"""Evaluation on a known Q&A set (format: eval/README.md), ours beside a baseline.
+
+For every question it calls the same ``ask``/``retrieve`` path users call and scores
+retrieval (hit@1, hit@5, MRR@10, gold-source recall at k), answers (accuracy, SQuAD token
+F1), citations (verbatim validity, precision), refusals and latency. The baseline is
+what a user builds in ten minutes: a dense-only llama-index ``VectorStoreIndex`` with
+default chunking and the same embedder, top-5, answering with its top passage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import string
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .answer import ask
+from .config import Config
+from .corpus import read_document
+from .errors import ConfigError
+from .question import retrieval_query
+from .retrieval import Passage, retrieve
+
+KEYS = {"id", "category", "question", "answers", "sources", "quote", "history", "answerable"}
+SYSTEMS = ("ours", "baseline")
+# Metric name -> (label, higher is better)
+METRICS: dict[str, tuple[str, bool]] = {
+    "hit_at_1": ("retrieval hit@1", True),
+    "hit_at_5": ("retrieval hit@5", True),
+    "mrr_at_10": ("retrieval MRR@10", True),
+    "source_recall_at_k": ("gold-source recall@k", True),
+    "answer_accuracy": ("answer accuracy", True),
+    "answer_f1": ("answer token F1 (SQuAD)", True),
+    "citation_validity": ("citation validity", True),
+    "citation_precision": ("citation precision", True),
+    "unanswerable_refused": ("unanswerable refused", True),
+    "answerable_refused": ("answerable wrongly refused", False),
+    "latency_p50_ms": ("latency p50 (ms)", False),
+    "latency_p95_ms": ("latency p95 (ms)", False),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    category: str
+    question: str
+    answers: list[str]
+    sources: list[str]
+    quote: str
+    history: list[str]
+    answerable: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one system did with one question."""
+
+    passages: list[Passage]
+    answer_text: str
+    answerable: bool
+    citations: list[Passage]
+    seconds: float
+
+
+@dataclass
+class Report:
+    overall: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    categories: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    gate: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall,
+            "categories": self.categories,
+            "gate_failures": self.gate,
+            "failures": self.failures,
+        }
+
+
+def load_qa(path: Path) -> list[Item]:
+    """Read and validate a Q&A file; errors name the line and the problem."""
+    items: list[Item] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{n}: not JSON ({exc.msg}).") from None
+        if not isinstance(raw, dict) or set(raw) != KEYS:
+            raise ConfigError(f"{path}:{n}: expected exactly the keys {sorted(KEYS)}.")
+        items.append(Item(**raw))
+    if not items:
+        raise ConfigError(f"{path} holds no question.")
+    return items
+
+
+# -- scoring helpers -----------------------------------------------------------------
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def normalize(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation or articles, single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation) | {"“", "”", "’", "‘"})
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    pred, ref = normalize(prediction).split(), normalize(gold).split()
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not pred or not ref or common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def is_correct(item: Item, text: str) -> bool:
+    lowered = text.lower()
+    found = [a.lower() in lowered for a in item.answers]
+    return all(found) if item.category == "list" else any(found)
+
+
+class _Corpus:
+    """The articles' texts, to check citations and locate quotes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._texts: dict[str, str] = {}
+
+    def text(self, source: str) -> str:
+        if source not in self._texts:
+            path = self.root / source
+            self._texts[source] = read_document(path, source).text if path.exists() else ""
+        return self._texts[source]
+
+    def quote_span(self, item: Item) -> tuple[int, int] | None:
+        if not item.quote or not item.sources:
+            return None
+        start = self.text(item.sources[0]).find(item.quote)
+        return None if start < 0 else (start, start + len(item.quote))
+
+
+def _supports(item: Item, p: Passage, corpus: _Corpus) -> bool:
+    """A passage from a gold source that holds an acceptable answer or overlaps the quote."""
+    if p.source not in item.sources:
+        return False
+    if any(a.lower() in p.text.lower() for a in item.answers):
+        return True
+    span = corpus.quote_span(item)
+    return span is not None and p.source == item.sources[0] and p.start < span[1] and span[0] < p.end
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def score(items: list[Item], results: list[Result], corpus: _Corpus, k: int) -> dict[str, float | None]:
+    answerable = [(i, r) for i, r in zip(items, results, strict=True) if i.answerable]
+    unanswerable = [(i, r) for i, r in zip(items, results, strict=True) if not i.answerable]
+    ranks = []
+    for item, r in answerable:
+        good = [n for n, p in enumerate(r.passages[:10]) if _supports(item, p, corpus)]
+        ranks.append(good[0] if good else None)
+    citations = [(i, c) for i, r in answerable for c in r.citations]
+    all_citations = [c for r in results for c in r.citations]
+    seconds = [r.seconds * 1000 for r in results]
+    return {
+        "questions": len(items),
+        "hit_at_1": _mean([float(x == 0) for x in ranks]),
+        "hit_at_5": _mean([float(x is not None and x < 5) for x in ranks]),
+        "mrr_at_10": _mean([1 / (x + 1) if x is not None else 0.0 for x in ranks]),
+        "source_recall_at_k": _mean(
+            [len(set(i.sources) & {p.source for p in r.passages[:k]}) / len(set(i.sources)) for i, r in answerable]
+        ),
+        "answer_accuracy": _mean([float(r.answerable and is_correct(i, r.answer_text)) for i, r in answerable]),
+        "answer_f1": _mean(
+            [
+                max(token_f1(_MARKER.sub("", r.answer_text), a) for a in i.answers) if r.answerable else 0.0
+                for i, r in answerable
+            ]
+        ),
+        "citation_validity": _mean([float(corpus.text(c.source)[c.start : c.end] == c.text) for c in all_citations]),
+        "citation_precision": _mean([float(_supports(i, c, corpus)) for i, c in citations]),
+        "unanswerable_refused": _mean([float(not r.answerable) for _, r in unanswerable]),
+        "answerable_refused": _mean([float(not r.answerable) for _, r in answerable]),
+        "latency_p50_ms": round(statistics.median(seconds), 1) if seconds else None,
+        "latency_p95_ms": round(_percentile(seconds, 0.95), 1) if seconds else None,
+    }
+
+
+# -- the two systems -----------------------------------------------------------------
+def run_ours(item: Item, config: Config, k: int) -> Result:
+    t = time.perf_counter()
+    answer = ask(item.question, history=item.history, config=config)
+    seconds = time.perf_counter() - t
+    passages = retrieve(retrieval_query(item.question, item.history), k=max(10, k), config=config)
+    return Result(passages, answer.text, answer.answerable, answer.citations, seconds)
+
+
+def baseline_runner(config: Config) -> Callable[[Item], Result]:
+    """A dense-only llama-index VectorStoreIndex over the same articles, default chunking,
+    the same embedder; it answers with its top passage and never refuses."""
+    from llama_index.core import Document, Settings, VectorStoreIndex
+    from llama_index.core.embeddings import BaseEmbedding
+
+    from .corpus import load_corpus
+    from .embedding import get_embedder
+
+    embedder = get_embedder(config.embedder)
+
+    class _Embedding(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return [float(x) for x in embedder.embed([query])[0]]
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._get_query_embedding(text)
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return [[float(x) for x in row] for row in embedder.embed(texts)]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    Settings.embed_model = _Embedding(model_name=embedder.name)
+    Settings.llm = None
+    _, docs, _ = load_corpus([config.corpus_dir])
+    index = VectorStoreIndex.from_documents(
+        [Document(text=d.text, metadata={"source": d.source, "title": d.title}) for d in docs]
+    )
+    retriever = index.as_retriever(similarity_top_k=10)
+
+    def run(item: Item) -> Result:
+        t = time.perf_counter()
+        nodes = retriever.retrieve(item.question)
+        seconds = time.perf_counter() - t
+        passages = [_as_passage(n.node, float(n.score or 0.0)) for n in nodes]
+        top = passages[:1]
+        return Result(passages, top[0].text if top else "", bool(top), top, seconds)
+
+    return run
+
+
+def _as_passage(node: Any, score: float) -> Passage:
+    """A llama-index text node as a Passage (its character offsets are into the document)."""
+    return Passage(
+        node.metadata["source"],
+        node.metadata["title"],
+        node.start_char_idx or 0,
+        node.end_char_idx or 0,
+        node.get_content(),
+        score,
+    )
+
+
+def evaluate(items: list[Item], config: Config, k: int = 5, baseline: bool = True, progress: bool = True) -> Report:
+    """Run both systems on every item and score them, overall and per category."""
+    corpus = _Corpus(config.corpus_dir)
+    ask("warm-up", config=config)  # load the model and the index outside the timings
+    runners: dict[str, Callable[[Item], Result]] = {"ours": lambda item: run_ours(item, config, k)}
+    if baseline:
+        runners["baseline"] = baseline_runner(config)
+    results: dict[str, list[Result]] = {}
+    for name, run in runners.items():
+        iterator: Any = items
+        if progress:
+            from tqdm import tqdm
+
+            iterator = tqdm(items, desc=f"Evaluating {name}", unit="question")
+        results[name] = [run(item) for item in iterator]
+    report = Report()
+    for name in runners:
+        report.overall[name] = score(items, results[name], corpus, k)
+    for category in sorted({i.category for i in items}):
+        idx = [n for n, i in enumerate(items) if i.category == category]
+        report.categories[category] = {
+            name: score([items[n] for n in idx], [results[name][n] for n in idx], corpus, k) for name in runners
+        }
+    for n, item in enumerate(items):
+        r = results["ours"][n]
+        wrong = (item.answerable and not (r.answerable and is_correct(item, r.answer_text))) or (
+            not item.answerable and r.answerable
+        )
+        if wrong:
+            report.failures.append(
+                {
+                    "id": item.id,
+                    "question": item.question,
+                    "expected": item.answers,
+                    "answerable": r.answerable,
+                    "answer": r.answer_text[:300],
+                }
+            )
+    return report
+
+
+# -- the gate and the outputs --------------------------------------------------------
+def check_thresholds(report: Report, path: Path) -> list[str]:
+    """Metrics of ours below their minimum (or above their maximum) in ``path``."""
+    limits = tomllib.loads(path.read_text(encoding="utf-8"))
+    ours = report.overall["ours"]
+    failures = []
+    for name, floor in limits.get("min", {}).items():
+        value = ours.get(name)
+        if value is None or value < floor:
+            failures.append(f"{name} = {value} is below its threshold {floor}")
+    for name, ceiling in limits.get("max", {}).items():
+        value = ours.get(name)
+        if value is None or value > ceiling:
+            failures.append(f"{name} = {value} is above its threshold {ceiling}")
+    report.gate = failures
+    return failures
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else (f"{value:.0f}" if value >= 10 else f"{value:.3f}")
+
+
+def table(report: Report, markdown: bool = False) -> str:
+    systems = list(report.overall)
+    rows = [["metric", *systems]] + [
+        [label, *(_fmt(report.overall[s].get(key)) for s in systems)] for key, (label, _) in METRICS.items()
+    ]
+    cats = [["category", "n", *(f"{s} accuracy" for s in systems), *(f"{s} hit@5" for s in systems)]]
+    for category, by_system in report.categories.items():
+        ours = by_system["ours"]
+        metric = "unanswerable_refused" if category == "unanswerable" else "answer_accuracy"
+        cats.append(
+            [
+                category,
+                str(ours["questions"]),
+                *(_fmt(by_system[s].get(metric)) for s in systems),
+                *(_fmt(by_system[s].get("hit_at_5")) for s in systems),
+            ]
+        )
+    return _render(rows, markdown) + "\n\n" + _render(cats, markdown)
+
+
+def _render(rows: list[list[str]], markdown: bool) -> str:
+    if markdown:
+        head, *body = rows
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in body])
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def chart(report: Report, path: Path) -> None:
+    """A PNG bar chart of per-category accuracy (refusal rate for unanswerable), ours vs baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    categories = list(report.categories)
+    systems = list(report.overall)
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    width = 0.8 / len(systems)
+    for n, system in enumerate(systems):
+        values = [
+            report.categories[c][system].get("unanswerable_refused" if c == "unanswerable" else "answer_accuracy") or 0
+            for c in categories
+        ]
+        ax.bar([x + n * width for x in range(len(categories))], values, width, label=system)
+    ax.set_xticks(
+        [x + width * (len(systems) - 1) / 2 for x in range(len(categories))], categories, rotation=30, ha="right"
+    )
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("accuracy (refused share for unanswerable)")
+    ax.set_title("Citewise eval: accuracy per category")
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,103 @@
+"""Reading a question: what kind of answer it expects, whether it asks for a list, and
+whether it leans on earlier turns of the conversation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexical import STOP_WORDS, terms
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|dozen|half"
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    name: str
+    pattern: re.Pattern[str]
+    strict: bool
+    """When no retrieved sentence has this kind of answer, the articles don't answer."""
+
+
+_TYPES = [
+    # (name, question pattern, answer pattern, strict)
+    ("age", r"\bhow old\b|\bwhat age\b|\bage of\b", r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b", True),
+    (
+        "money",
+        r"\bhow much\b.*\b(pay|paid|cost|earn|raise|spend|spent|worth|price|salary|fund)",
+        r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|million|billion|[mb]n)\b",
+        True,
+    ),
+    (
+        "nationality",
+        r"\bnationality\b|\bcitizen(ship)?\b|\bwhere (is|was) \w+( \w+)? from\b",
+        r"\b(American|British|Canadian|Polish|Russian|Israeli|German|French|Chinese|Indian|Ukrainian|Irish|Dutch|"
+        r"Swiss|Italian|Spanish|Japanese|Korean|Australian|citizen|born in)\b",
+        True,
+    ),
+    (
+        "date",
+        r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|in what (year|month))\b",
+        rf"\b({_MONTH}|{_WEEKDAY}|\d{{4}}|yesterday|today|tonight|last (week|month|year)|this (week|month|year))\b",
+        True,
+    ),
+    (
+        "number",
+        r"\bhow (many|much|long|soon)\b|\bwhat (share|percentage|proportion|number|fraction)\b",
+        rf"\d|\b({_NUMBER_WORDS}|decade|dozens?|hundreds?|minutes?|hours?|days?|weeks?|months?|years?)\b",
+        True,
+    ),
+    (
+        "quote",
+        r"\b(say|said|write|wrote|describe|characteri[sz]e|call|post(ed)?|quote|words|tweet(ed)?)\b",
+        r"[\"“”]",
+        False,
+    ),
+]
+ANSWER_TYPES = [
+    (name, re.compile(q, re.I), AnswerType(name, re.compile(a, re.I if name != "nationality" else 0), strict))
+    for name, q, a, strict in _TYPES
+]
+_WANTS_NAME = re.compile(
+    r"^\s*(who|whom|whose|which (company|outlet|publication|newspaper|studio|firm|executive|leader|researcher|city|"
+    r"country)|where)\b",
+    re.I,
+)
+_LIST = re.compile(r"\b(name the|list|which (two|three|four|five)|what (two|three|four|five)|who were)\b", re.I)
+_FOLLOW_UP = re.compile(r"\b(he|she|him|his|her|hers|it|its|they|them|their|that|this|those|these|there|then)\b", re.I)
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’\-]+")
+
+
+def expected_type(question: str) -> AnswerType | None:
+    """The kind of answer a question asks for (a date for "when", an age for "how old")."""
+    for _, asks, answer_type in ANSWER_TYPES:
+        if asks.search(question):
+            return answer_type
+    return None
+
+
+def wants_name(question: str) -> bool:
+    return bool(_WANTS_NAME.match(question))
+
+
+def names(text: str) -> set[str]:
+    """Lower-cased capitalised words (candidate names) of ``text``."""
+    return {w.lower().rstrip("’'s") for w in _CAPITALISED.findall(text)} - STOP_WORDS
+
+
+def is_list_question(question: str) -> bool:
+    return bool(_LIST.search(question))
+
+
+def is_context_dependent(question: str) -> bool:
+    """Does the question lean on earlier turns ("When was it formed?")?"""
+    return bool(_FOLLOW_UP.search(question)) or len(terms(question)) <= 1
+
+
+def retrieval_query(question: str, history: list[str]) -> str:
+    """The text actually searched for: a follow-up carries the previous question along."""
+    if history and is_context_dependent(question):
+        return f"{history[-1]} {question}"
+    return question
