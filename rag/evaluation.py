@@ -216,6 +216,7 @@ def baseline_runner(config: Config) -> Callable[[Item], Result]:
     the same embedder; it answers with its top passage and never refuses."""
     from llama_index.core import Document, Settings, VectorStoreIndex
     from llama_index.core.embeddings import BaseEmbedding
+    from llama_index.core.llms import MockLLM
 
     from .corpus import load_corpus
     from .embedding import get_embedder
@@ -236,7 +237,7 @@ def baseline_runner(config: Config) -> Callable[[Item], Result]:
             return self._get_query_embedding(query)
 
     Settings.embed_model = _Embedding(model_name=embedder.name)
-    Settings.llm = None
+    Settings.llm = MockLLM()  # never called: retrieval only, and no OpenAI lookup
     _, docs, _ = load_corpus([config.corpus_dir])
     index = VectorStoreIndex.from_documents(
         [Document(text=d.text, metadata={"source": d.source, "title": d.title}) for d in docs]
