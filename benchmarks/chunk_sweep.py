@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from rag import Config, ask, ingest
-from rag.answer import _retrieval_query
+from rag.answer import retrieval_query
 from rag.retrieval import rank, searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ def main() -> None:
         hit1 = hit5 = correct = 0
         mrr = 0.0
         for d in qa:
-            hits = rank(_retrieval_query(d["question"], d["history"]), config, 40)[:10]
+            hits = rank(retrieval_query(d["question"], d["history"], config), config, 40)[:10]
             good = [
                 i
                 for i, h in enumerate(hits)

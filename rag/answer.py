@@ -11,7 +11,7 @@ from .chunking import split_sentences
 from .config import Config
 from .ingest import sentence_id
 from .lexical import terms
-from .question import expected_type, is_context_dependent, is_list_question, names, retrieval_query, wants_name
+from .question import expected_type, is_context_dependent, is_list_question, name_words, names, wants_name
 from .retrieval import Passage, Searcher, clean_question, rank, searcher
 from .store import StoredChunk
 
@@ -85,11 +85,34 @@ def _inside_quotation(text: str, position: int) -> bool:
     return line.count("“") > line.count("”") or line.count('"') % 2 == 1
 
 
+MAX_TURNS = 3
+"""Earlier turns a follow-up may reach back through."""
+
+
+def conversation_context(question: str, history: list[str], config: Config) -> str:
+    """For a question that leans on earlier turns ("Who took his place?"), the names of
+    the previous question and of the answer it got ("Jan Leike", "Pachocki"). A
+    self-contained question gets nothing, so earlier turns cannot pollute it."""
+    if not history or not is_context_dependent(question):
+        return ""
+    previous = history[-1]
+    chosen = select(previous, candidates(previous, history[-MAX_TURNS:-1], config))
+    asked = name_words(previous)
+    found = [w for w in name_words(" ".join(c.text for c in chosen)) if w.lower() not in {a.lower() for a in asked}]
+    return " ".join(asked + found)
+
+
+def retrieval_query(question: str, history: list[str], config: Config) -> str:
+    """The text actually searched for: the question plus the names it refers back to."""
+    return f"{question} {conversation_context(question, history, config)}".strip()
+
+
 def candidates(question: str, history: list[str], config: Config) -> list[Candidate]:
     """The sentences of the top passages for ``question``, best first."""
     s = searcher(config)
-    context = history[-1] if history and is_context_dependent(question) else ""
-    hits = rank(retrieval_query(question, history), config, depth=max(4 * config.k, 40))[: config.k]
+    context = conversation_context(question, history, config)
+    query = f"{question} {context}".strip()
+    hits = rank(query, config, depth=max(4 * config.k, 40))[: config.k]
     weights = s.bm25.expand(question)
     weights |= {t: 0.5 * w for t, w in s.bm25.expand(context).items() if t not in weights}
     idf = {t: w * s.bm25.idf(t) for t, w in weights.items()}
@@ -112,7 +135,7 @@ def candidates(question: str, history: list[str], config: Config) -> list[Candid
                 seen.add((chunk.source, chunk.start + a))
                 spans.append((position, chunk, a, b, previous))
             previous = chunk.start + a
-    similarities = _sentence_similarities(f"{context} {question}".strip(), [(c, a, b) for _, c, a, b, _ in spans], s)
+    similarities = _sentence_similarities(query, [(c, a, b) for _, c, a, b, _ in spans], s)
     out = []
     for (position, chunk, a, b, previous), similarity in zip(spans, similarities, strict=True):
         text = chunk.text[a:b]

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answer import ask
+from .answer import ask, retrieval_query
 from .config import Config
 from .corpus import read_document
 from .errors import ConfigError
-from .question import retrieval_query
 from .retrieval import Passage, retrieve
 
 KEYS = {"id", "category", "question", "answers", "sources", "quote", "history", "answerable"}
@@ -207,7 +206,7 @@ def run_ours(item: Item, config: Config, k: int) -> Result:
     t = time.perf_counter()
     answer = ask(item.question, history=item.history, config=config)
     seconds = time.perf_counter() - t
-    passages = retrieve(retrieval_query(item.question, item.history), k=max(10, k), config=config)
+    passages = retrieve(retrieval_query(item.question, item.history, config), k=max(10, k), config=config)
     return Result(passages, answer.text, answer.answerable, answer.citations, seconds)
 
 

@@ -67,7 +67,8 @@ _WANTS_NAME = re.compile(
 )
 _LIST = re.compile(r"\b(name the|list|which (two|three|four|five)|what (two|three|four|five)|who were)\b", re.I)
 _FOLLOW_UP = re.compile(r"\b(he|she|him|his|her|hers|it|its|they|them|their|that|this|those|these|there|then)\b", re.I)
-_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’\-]+")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’\-]+")
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def expected_type(question: str) -> AnswerType | None:
@@ -96,8 +97,11 @@ def is_context_dependent(question: str) -> bool:
     return bool(_FOLLOW_UP.search(question)) or len(terms(question)) <= 1
 
 
-def retrieval_query(question: str, history: list[str]) -> str:
-    """The text actually searched for: a follow-up carries the previous question along."""
-    if history and is_context_dependent(question):
-        return f"{history[-1]} {question}"
-    return question
+def name_words(text: str) -> list[str]:
+    """The capitalised words of ``text`` that are not stop words, as written, in order."""
+    seen: dict[str, str] = {}
+    for w in _CAPITALISED.findall(text):
+        w = _POSSESSIVE.sub("", w)
+        if w.lower() not in STOP_WORDS:
+            seen.setdefault(w.lower(), w)
+    return list(seen.values())
