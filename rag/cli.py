@@ -104,6 +104,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_ui(args: list[str]) -> int:
+    """Hand over to the web chat, which lives outside the library (`python -m ui`)."""
+    import os
+
+    os.execv(sys.executable, [sys.executable, "-m", "ui", *args])
+    return 0  # pragma: no cover - execv does not return
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Citewise: cited answers from a corpus of articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,11 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     common(p)
     p.set_defaults(func=cmd_eval)
+
+    # `rag ui ...` is handed to `python -m ui` before parsing (see main); listed here for --help.
+    sub.add_parser("ui", help="serve the web chat (--host, --port, --user, --password, --no-auth)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ui"]:
+        return run_ui(argv[1:])
     args = build_parser().parse_args(argv)
     from .errors import ConfigError, InvalidQuestionError, RagError
 

@@ -91,16 +91,29 @@ class Searcher:
         return Passage(c.source, d.title, c.start, c.end, c.text, score, d.outlet, d.date, c.id)
 
 
-_searchers: dict[Config, Searcher] = {}
+_searchers: dict[tuple[object, ...], Searcher] = {}
 _searchers_lock = threading.Lock()
+
+
+def _key(config: Config) -> tuple[object, ...]:
+    # Settings that only change how results are used (k, question length) share a Searcher.
+    return (
+        config.index_dir,
+        config.collection,
+        config.embedder,
+        config.corpus_dir,
+        config.chunk_tokens,
+        config.chunk_overlap,
+    )
 
 
 def searcher(config: Config) -> Searcher:
     """The process-wide ``Searcher`` for ``config``; builds the index on first use."""
+    key = _key(config)
     with _searchers_lock:
-        if config not in _searchers:
+        if key not in _searchers:
             try:
-                _searchers[config] = Searcher(config)
+                _searchers[key] = Searcher(config)
             except IndexNotFoundError:
                 if not config.corpus_dir.is_dir():
                     raise
@@ -108,8 +121,8 @@ def searcher(config: Config) -> Searcher:
 
                 log.warning("No index at %s yet: building it from %s (first use).", config.index_dir, config.corpus_dir)
                 ingest([config.corpus_dir], config)
-                _searchers[config] = Searcher(config)
-        s = _searchers[config]
+                _searchers[key] = Searcher(config)
+        s = _searchers[key]
     s.refresh()
     return s
 
@@ -117,7 +130,22 @@ def searcher(config: Config) -> Searcher:
 def forget(config: Config) -> None:
     """Drop the cached ``Searcher`` (after the index was deleted or rebuilt)."""
     with _searchers_lock:
-        _searchers.pop(config, None)
+        _searchers.pop(_key(config), None)
+
+
+def passage_context(passage: Passage, config: Config) -> tuple[str, int]:
+    """The indexed passage a citation was taken from: (its text, its start offset)."""
+    s = searcher(config)
+    index = s.by_id.get(passage.chunk_id)
+    if index is None:
+        return passage.text, passage.start
+    chunk = s.chunks[index]
+    return chunk.text, chunk.start
+
+
+def article_text(source: str, config: Config) -> str:
+    """The whole text of an indexed article (offsets of its passages point into it)."""
+    return searcher(config).store.document_text(source)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -1,0 +1,1 @@
+"""Citewise's web chat (Gradio). Start it with ``rag ui`` or ``python -m ui``."""

@@ -1,0 +1,82 @@
+"""``python -m ui`` (or ``rag ui``): serve the web chat.
+
+Binds to 127.0.0.1 by default. Another address requires a user and password (flags or
+RAG_UI_USER / RAG_UI_PASSWORD) unless --no-auth is given. Never a public share link."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import sys
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rag ui", description="Serve the Citewise web chat.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--user", default=os.environ.get("RAG_UI_USER"), help="login name (or RAG_UI_USER)")
+    parser.add_argument(
+        "--password", default=os.environ.get("RAG_UI_PASSWORD"), help="login password (or RAG_UI_PASSWORD)"
+    )
+    parser.add_argument("--no-auth", action="store_true", help="serve a non-loopback address without a login")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+    auth = (args.user, args.password) if args.user and args.password else None
+    if (args.user or args.password) and not auth:
+        print("error: give both --user and --password (or RAG_UI_USER and RAG_UI_PASSWORD).", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host) and auth is None and not args.no_auth:
+        print(
+            f"error: {args.host} is reachable from other machines: set --user and --password "
+            "(or RAG_UI_USER / RAG_UI_PASSWORD), or pass --no-auth to serve it without a login.",
+            file=sys.stderr,
+        )
+        return 2
+
+    from rag import Config
+    from rag.errors import RagError
+    from rag.retrieval import searcher
+
+    config = Config.from_env()
+    try:
+        searcher(config)  # builds the index on first start, with a progress bar
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    from .app import build
+    from .render import CSS, JS
+
+    demo = build(config)
+    shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
+    print(f"Citewise web chat on http://{shown}:{args.port}  (Ctrl+C to stop)", flush=True)
+    import gradio as gr
+
+    demo.launch(
+        server_name=args.host,
+        server_port=args.port,
+        auth=auth,
+        share=False,
+        css=CSS,
+        js=JS,
+        theme=gr.themes.Soft(),
+        footer_links=["api"],
+        quiet=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The Gradio app: a chat beside the exact source snippets of the current answer, and an
+``/ask`` API endpoint returning the same JSON as ``rag ask --json``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+from gradio.events import api
+
+from rag import Answer, Config, ask
+from rag.errors import InvalidQuestionError, RagError
+from rag.retrieval import article_text, passage_context
+
+from .render import answer_markdown, escape_markdown, sources_html
+
+EXAMPLES = [
+    "Who took over the superalignment team after Jan Leike left?",
+    "Who replaced Sutskever as chief scientist?",
+    "When did Jan Leike resign?",
+    "What did Leike say about OpenAI's safety culture?",
+    "Name the five voice profiles OpenAI described.",
+]
+EMPTY_SOURCES = '<div class="cw-empty">Ask a question: the sources of the answer appear here.</div>'
+THINKING = "*Searching the articles…*"
+
+
+def _sources(answer: Answer, config: Config) -> str:
+    contexts = [passage_context(c, config) for c in answer.citations]
+    articles = [article_text(c.source, config) for c in answer.citations]
+    return sources_html(answer, contexts, articles)
+
+
+def build(config: Config) -> gr.Blocks:
+    """The app for ``config`` (not launched)."""
+
+    def respond(
+        question: str,
+        messages: list[dict[str, Any]],
+        questions: list[str],
+        k: float,
+        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's idiom
+    ) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question about the articles first.")
+            yield question, messages, questions, gr.update()
+            return
+        messages = [
+            *messages,
+            {"role": "user", "content": escape_markdown(question)},
+            {"role": "assistant", "content": THINKING},
+        ]
+        yield "", messages, questions, gr.update()
+        try:
+            answer = ask(question, history=questions, config=dataclasses.replace(config, k=int(k)))
+        except (InvalidQuestionError, RagError) as exc:
+            messages[-1] = {"role": "assistant", "content": f"**Sorry:** {escape_markdown(str(exc))}"}
+            yield "", messages, questions, EMPTY_SOURCES
+            return
+        messages[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+        yield "", messages, [*questions, question], _sources(answer, config)
+
+    def reset() -> tuple[Any, ...]:
+        return [], [], EMPTY_SOURCES, ""
+
+    def api_ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
+        """Answer a question from the articles. `history`: earlier questions, oldest first.
+        Returns {text, answerable, citations: [{source, title, start, end, text, score, ...}]}."""
+        try:
+            return ask(question, history=list(history or []), config=config).to_dict()
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+
+    with gr.Blocks(title="Citewise") as demo:
+        gr.HTML(
+            '<div class="cw-title"><h1>Citewise</h1><p>Answers from the articles only. Every sentence is '
+            "quoted from an article and cited to its exact place in it.</p></div>"
+        )
+        questions = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    height=460,
+                    elem_id="cw-chat",
+                    feedback_options=None,
+                    placeholder="Ask about the articles on Jan Leike's and Ilya Sutskever's departures from OpenAI.",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        placeholder="Ask a question…",
+                        show_label=False,
+                        scale=5,
+                        autofocus=True,
+                        elem_id="cw-question",
+                        max_lines=4,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask", min_width=80)
+                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                with gr.Row():
+                    new = gr.Button("New conversation", size="sm", elem_id="cw-new")
+                with gr.Accordion("Settings", open=False):
+                    k = gr.Slider(1, 10, value=config.k, step=1, label="Passages to read per question")
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(EMPTY_SOURCES, elem_id="cw-sources")
+        outputs = [box, chat, questions, sources]
+        send.click(respond, [box, chat, questions, k], outputs, api_visibility="private")
+        box.submit(respond, [box, chat, questions, k], outputs, api_visibility="private")
+        new.click(reset, None, [chat, questions, sources, box], api_visibility="private")
+        api(api_ask, api_name="ask")
+    demo.queue(default_concurrency_limit=4)
+    app: gr.Blocks = demo
+    return app
