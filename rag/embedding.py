@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MAX_TOKENS = 256  # what sentence-transformers uses for all-MiniLM-L6-v2
 _BATCH = 32
+SMALL_BATCH = 8
 
 
 class Embedder(Protocol):
@@ -81,6 +82,9 @@ class MiniLMEmbedder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._layers = sum(1 for k in self._w if k.endswith("attention.self.query.weight"))
+        from threadpoolctl import ThreadpoolController
+
+        self._blas = ThreadpoolController()
         # Pre-transpose the projection matrices once: x @ W.T is what torch's Linear does.
         for key in [k for k in self._w if k.endswith(".weight") and self._w[k].ndim == 2]:
             if key.startswith("encoder."):
@@ -92,6 +96,15 @@ class MiniLMEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) > SMALL_BATCH:
+            return self._embed(texts)
+        # A question or a few sentences: one BLAS thread. OpenBLAS's spinning helper
+        # threads gain nothing on such small matrices and, beside a web server's threads
+        # on 2 cores, made each query up to 10x slower (measured: benchmarks/ui_load.py).
+        with self._blas.limit(limits=1, user_api="blas"):
+            return self._embed(texts)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))

@@ -76,7 +76,15 @@ class Searcher:
             for i, c in sorted(enumerate(committed), key=lambda x: x[1].start):
                 self.by_source.setdefault(c.source, []).append(i)
             self.bm25 = BM25([c.text for c in committed])
+            self._shingles: dict[int, set[tuple[str, ...]]] = {}
             self._version = version
+
+    def shingles(self, index: int) -> set[tuple[str, ...]]:
+        """Word 5-grams of a chunk (cached: duplicate checks run on every query)."""
+        if index not in self._shingles:
+            w = words(self.chunks[index].text)
+            self._shingles[index] = {tuple(w[i : i + 5]) for i in range(max(1, len(w) - 4))}
+        return self._shingles[index]
 
     def chunk_of(self, source: str, start: int, end: int) -> int | None:
         """The first chunk of ``source`` that contains ``[start, end)``."""
@@ -164,11 +172,6 @@ def clean_question(question: str, config: Config) -> str:
     return text
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    w = words(text)
-    return {tuple(w[i : i + 5]) for i in range(max(1, len(w) - 4))}
-
-
 def _demote_duplicates(ranked: list[int], s: Searcher) -> list[int]:
     """Keep the order, but move passages that mostly repeat a higher-ranked one (the
     same quote reprinted in several articles) behind the distinct ones."""
@@ -176,7 +179,7 @@ def _demote_duplicates(ranked: list[int], s: Searcher) -> list[int]:
     kept_shingles: list[set[tuple[str, ...]]] = []
     dupes: list[int] = []
     for i in ranked:
-        sh = _shingles(s.chunks[i].text)
+        sh = s.shingles(i)
         if any(len(sh & other) / max(1, min(len(sh), len(other))) >= DUPLICATE_CONTAINMENT for other in kept_shingles):
             dupes.append(i)
         else:

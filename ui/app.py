@@ -58,10 +58,11 @@ def build(config: Config) -> gr.Blocks:
             answer = ask(question, history=questions, config=dataclasses.replace(config, k=int(k)))
         except (InvalidQuestionError, RagError) as exc:
             messages[-1] = {"role": "assistant", "content": f"**Sorry:** {escape_markdown(str(exc))}"}
-            yield "", messages, questions, EMPTY_SOURCES
+            yield gr.update(), messages, questions, EMPTY_SOURCES
             return
         messages[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-        yield "", messages, [*questions, question], _sources(answer, config)
+        # The box was cleared when the question was sent; leave alone what was typed since.
+        yield gr.update(), messages, [*questions, question], _sources(answer, config)
 
     def reset() -> tuple[Any, ...]:
         return [], [], EMPTY_SOURCES, ""

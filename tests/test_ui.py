@@ -1,0 +1,212 @@
+"""The web chat: escaping, the /ask API through gradio_client against a real server on
+loopback, and end to end in headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from rag import Answer, Config, Passage, ingest
+from ui.render import answer_markdown, escape_markdown, sources_html
+
+from .conftest import ROOT, SEEDS
+
+CHROMIUM = "/usr/bin/chromium"
+XSS_ARTICLE = """Quorble project notes
+Jan Leike wrote <script>window.__xss = 1</script> about the Quorble project in May.
+The Quorble team tested <img src=x onerror="window.__xss = 2"> a picture of the Quorble lab.
+Read [the Quorble memo](javascript:window.__xss=3) for details on Quorble funding.
+"""
+
+
+def test_corpus_text_is_escaped_for_markdown_and_html() -> None:
+    p = Passage("x.txt", "<b>T</b>", 0, 26, "<script>alert(1)</script>[a](javascript:x)", 1.0)
+    md = answer_markdown(Answer(p.text + " [1]", True, [p]))
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "\\[a\\]\\(javascript:x\\)" in md
+    assert '<a href="#cw-src-1"' in md  # our own marker is the only live HTML
+    panel = sources_html(Answer("", True, [p]), [(p.text, 0)], [p.text])
+    assert "<script>" not in panel and "&lt;b&gt;T&lt;/b&gt;" in panel
+    assert escape_markdown("*bold* _x_ # h") == "\\*bold\\* \\_x\\_ \\# h"
+
+
+def test_a_refusal_shows_no_sources() -> None:
+    refusal = Answer("The articles don't answer this question.", False, [])
+    assert "don" in answer_markdown(refusal)
+    assert "No sources" in sources_html(refusal, [], [])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def ui_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    tmp = tmp_path_factory.mktemp("ui")
+    corpus = tmp / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "quorble.txt").write_text(XSS_ARTICLE, encoding="utf-8")
+    config = Config(corpus_dir=corpus, index_dir=tmp / "index", embedder="hashing")
+    ingest(config=config, progress=False)
+    return config
+
+
+@pytest.fixture(scope="module")
+def server(ui_config: Config) -> Iterator[str]:
+    """The real app, served on loopback by the test."""
+    from ui.app import build
+    from ui.render import CSS, JS
+
+    demo = build(ui_config)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, js=JS, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, ui_config: Config) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    first = client.predict(question="Who replaced Sutskever as chief scientist?", history=[], api_name="/ask")
+    assert set(first) == {"text", "answerable", "citations"}
+    assert first["answerable"] and first["citations"]
+    for c in first["citations"]:
+        text = (ui_config.corpus_dir / c["source"]).read_text(encoding="utf-8")
+        assert text[c["start"] : c["end"]] == c["text"]
+    follow = client.predict(question="Who took his place?", history=["Why did Jan Leike resign?"], api_name="/ask")
+    alone = client.predict(question="Who took his place?", history=[], api_name="/ask")
+    assert follow["answerable"] and follow["text"] != alone["text"]
+    off = client.predict(question="Zebra giraffe quantum volcano?", history=[], api_name="/ask")
+    assert off == {"text": "The articles don't answer this question.", "answerable": False, "citations": []}
+    with pytest.raises(Exception, match="empty"):
+        client.predict(question="   ", history=[], api_name="/ask")
+
+
+def test_twenty_concurrent_clients_get_no_errors(server: str) -> None:
+    from gradio_client import Client
+
+    questions = [
+        "Who replaced Sutskever?",
+        "When was the team formed?",
+        "What did Brockman write?",
+        "Who is Kokotajlo?",
+        "What is GPT-4o?",
+    ]
+
+    def user(n: int) -> int:
+        client = Client(server, verbose=False)
+        done, deadline = 0, time.monotonic() + 5
+        while time.monotonic() < deadline:
+            result = client.predict(question=questions[n % len(questions)], history=[], api_name="/ask")
+            assert "text" in result
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(20) as pool:
+        counts = list(pool.map(user, range(20)))
+    assert all(c >= 1 for c in counts)
+
+
+def _browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright()
+
+
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-sync",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def test_end_to_end_in_a_real_browser(server: str) -> None:
+    artifacts = ROOT / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        page.fill("#cw-question textarea", "Who replaced Sutskever as chief scientist?")
+        page.click("#cw-ask")
+        page.wait_for_selector("#cw-sources mark", timeout=60_000)
+        chat = page.inner_text("#cw-chat")
+        assert "Pachocki" in chat and "[1]" in chat
+        marked = page.inner_text("#cw-sources .cw-snippet mark")
+        assert "Pachocki" in marked
+        assert marked in page.inner_text("#cw-sources .cw-snippet")  # highlighted inside its passage
+        page.click("#cw-chat a[href='#cw-src-1']")
+        page.wait_for_selector("#cw-src-1.cw-active", timeout=5_000)  # the marker brought its source forward
+        page.click("#cw-src-1 details summary")
+        assert page.is_visible("#cw-span-1")
+        page.screenshot(path=str(artifacts / "ui-answer.png"), full_page=True)
+
+        page.click("#cw-new")
+        page.wait_for_function("!document.querySelector('#cw-sources mark')", timeout=10_000)
+        page.fill("#cw-question textarea", "Zebra giraffe quantum volcano?")
+        page.click("#cw-ask")
+        page.wait_for_selector("#cw-sources .cw-empty >> text=No sources", timeout=60_000)
+        assert "don't answer" in page.inner_text("#cw-chat")
+        browser.close()
+
+
+def test_an_article_with_html_and_markdown_renders_as_text(server: str) -> None:
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        for question in [
+            "What did Jan Leike write about the Quorble project?",
+            "What did the Quorble team test?",
+            "Where can I read the Quorble memo?",
+        ]:
+            page.fill("#cw-question textarea", question)
+            page.click("#cw-ask")
+            page.wait_for_function("document.querySelectorAll('#cw-chat .message').length > 0", timeout=60_000)
+            page.wait_for_function(
+                "!document.querySelector('#cw-chat').innerText.includes('Searching the')", timeout=60_000
+            )
+        page.click("#cw-src-1 details summary")
+        page.wait_for_timeout(500)
+        text = page.inner_text("body")
+        assert "<script>window.__xss = 1</script>" in text or "<img src=x onerror" in text
+        assert "[the Quorble memo](javascript:window.__xss=3)" in text
+        assert page.evaluate("window.__xss") is None  # nothing ran
+        assert page.query_selector("#cw-sources img") is None and page.query_selector("#cw-chat img") is None
+        page.screenshot(path=str(ROOT / "artifacts" / "ui-xss.png"), full_page=True)
+        browser.close()
+
+
+def test_binding_beyond_loopback_requires_auth() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "ui", "--host", "0.0.0.0", "--port", str(_free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2 and "--no-auth" in out.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "ui", "--user", "only-a-user"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2 and "password" in out.stderr
