@@ -9,6 +9,7 @@ from typing import Any
 
 from .chunking import split_sentences
 from .config import Config
+from .evidence import Version, answer_kind, independent, restates, values, versions
 from .ingest import sentence_id
 from .lexical import terms
 from .question import expected_type, is_context_dependent, is_list_question, name_words, names, wants_name
@@ -41,14 +42,41 @@ MAX_SENTENCES = 3
 @dataclass(frozen=True)
 class Answer:
     """An answer and the verbatim spans that support it. When ``answerable`` is false,
-    ``text`` says the articles do not answer and ``citations`` is empty."""
+    ``text`` says the articles do not answer and ``citations`` is empty.
+
+    ``supported_by`` lists the articles (``Passage.source``) that state the answer;
+    ``independent`` counts them with reprinted copies of one quote or story as one;
+    ``conflicts`` holds the disagreeing versions when the articles disagree, else []."""
 
     text: str
     answerable: bool
     citations: list[Passage] = field(default_factory=list)
+    supported_by: list[str] = field(default_factory=list)
+    conflicts: list[Version] = field(default_factory=list)
+    independent: int = 0
+    articles: int = 0
+    """How many articles the index holds (for "reported by 2 of 5 articles")."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "answerable": self.answerable, "citations": [c.to_dict() for c in self.citations]}
+        return {
+            "text": self.text,
+            "answerable": self.answerable,
+            "citations": [c.to_dict() for c in self.citations],
+            "supported_by": self.supported_by,
+            "conflicts": [v.to_dict() for v in self.conflicts],
+        }
+
+    def support_line(self) -> str:
+        """ "Reported by 2 of 5 articles: a.txt, b.txt" (and how many are independent)."""
+        if not self.supported_by:
+            return ""
+        n = len(self.supported_by)
+        line = f"Reported by {n} of {self.articles} article{'s' if self.articles != 1 else ''}: " + ", ".join(
+            self.supported_by
+        )
+        if self.independent and self.independent < n:
+            line += f" ({self.independent} independent: the others reprint the same quote or story)"
+        return line
 
 
 @dataclass(frozen=True)
@@ -178,6 +206,56 @@ def select(question: str, ranked: list[Candidate]) -> list[Candidate]:
     return chosen
 
 
+SUPPORT_SIMILARITY = 0.15
+"""A sentence backs the answer when it holds the same answer value and its similarity to
+the question is within this much of the answer sentence's."""
+CONFLICT_SCORE = 0.7
+"""Sentences scoring at least this share of the best one can disagree with it."""
+
+
+def _key_values(question: str, cand: Candidate, anchors: list[str]) -> set[str]:
+    kind = answer_kind(question)
+    if kind is not None:
+        return values(cand.text, kind, anchors)
+    return names(cand.text) - names(question)
+
+
+def _anchors(question: str, s: Searcher) -> list[str]:
+    """The question's names that identify whom it is about ("Greg Brockman"), leaving out
+    names found all over the corpus ("OpenAI")."""
+    return [w for w in name_words(question) if s.bm25.idf(terms(w)[0] if terms(w) else "") >= 1.0]
+
+
+def _supporters(question: str, best: Candidate, ranked: list[Candidate], s: Searcher) -> list[Candidate]:
+    anchors = _anchors(question, s)
+    key = _key_values(question, best, anchors)
+    out = [best]
+    for cand in ranked:
+        if cand is best or cand.features["similarity"] < best.features["similarity"] - SUPPORT_SIMILARITY:
+            continue
+        same = bool(_key_values(question, cand, anchors) & key) if key else restates(cand.text, best.text)
+        if same:
+            out.append(cand)
+    return out
+
+
+def _conflicts(question: str, ranked: list[Candidate], s: Searcher) -> list[tuple[Version, Candidate]]:
+    """Versions of the asked date/number/title that equally relevant sentences disagree on,
+    each with its best sentence."""
+    kind = answer_kind(question)
+    if kind is None or not ranked:
+        return []
+    anchors = _anchors(question, s)
+    strong = [c for c in ranked if c.score >= CONFLICT_SCORE * ranked[0].score]
+    found = [(s.chunks[c.chunk].source, c.text, values(c.text, kind, anchors)) for c in strong]
+    found_versions = versions(kind, [f for f in found if f[2]])
+    out = []
+    for version in found_versions:
+        best = next(c for c, f in zip(strong, found, strict=True) if version.value in f[2])
+        out.append((version, best))
+    return out
+
+
 def ask(question: str, history: list[str] | None = None, config: Config | None = None) -> Answer:
     """Answer ``question`` from the articles, quoting and citing the supporting sentences.
     ``history`` holds the earlier questions of the conversation, oldest first."""
@@ -185,25 +263,42 @@ def ask(question: str, history: list[str] | None = None, config: Config | None =
     text = clean_question(question, config)
     earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()]
     s = searcher(config)
-    chosen = select(text, candidates(text, earlier, config))
+    ranked = candidates(text, earlier, config)
+    chosen = select(text, ranked)
     if not chosen:
-        return Answer(REFUSAL, False, [])
-    citations: list[Passage] = []
-    parts: list[str] = []
-    for n, cand in enumerate(chosen, start=1):
-        base = s.passage(cand.chunk, cand.score)
-        citations.append(
-            Passage(
-                base.source,
-                base.title,
-                cand.start,
-                cand.end,
-                cand.text,
-                round(cand.score, 4),
-                base.outlet,
-                base.date,
-                base.chunk_id,
-            )
-        )
-        parts.append(f"{cand.text} [{n}]")
-    return Answer(" ".join(parts), True, citations)
+        return Answer(REFUSAL, False, [], articles=len(s.docs))
+    conflicts = _conflicts(text, ranked, s)
+    if conflicts:
+        chosen = [best for _, best in conflicts]
+        parts = ["The articles disagree."]
+        parts += [f"{version.value}: {cand.text} [{n}]" for n, (version, cand) in enumerate(conflicts, start=1)]
+    else:
+        parts = [f"{cand.text} [{n}]" for n, cand in enumerate(chosen, start=1)]
+    supporters = [c for best in chosen for c in _supporters(text, best, ranked, s)]
+    first_of_source: dict[str, str] = {}
+    for c in supporters:
+        first_of_source.setdefault(s.chunks[c.chunk].source, c.text)
+    return Answer(
+        " ".join(parts),
+        True,
+        [_citation(cand, s) for cand in chosen],
+        supported_by=sorted(first_of_source),
+        conflicts=[v for v, _ in conflicts],
+        independent=independent([(s.chunks[c.chunk].source, c.text) for c in supporters]),
+        articles=len(s.docs),
+    )
+
+
+def _citation(cand: Candidate, s: Searcher) -> Passage:
+    base = s.passage(cand.chunk, cand.score)
+    return Passage(
+        base.source,
+        base.title,
+        cand.start,
+        cand.end,
+        cand.text,
+        round(cand.score, 4),
+        base.outlet,
+        base.date,
+        base.chunk_id,
+    )

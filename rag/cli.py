@@ -35,6 +35,12 @@ def _describe(n: int, p: Passage) -> str:
 
 def _print_answer(answer: Answer) -> None:
     print(answer.text)
+    if answer.conflicts:
+        print("\nVersions:")
+        for v in answer.conflicts:
+            print(f"  {v.value}: {', '.join(v.sources)}")
+    if answer.supported_by:
+        print(f"\n{answer.support_line()}")
     if answer.citations:
         print("\nSources:")
         for n, p in enumerate(answer.citations, start=1):
@@ -191,3 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rag ask ... | head`
+        sys.stderr.close()
+        return 0

@@ -122,10 +122,16 @@ def token_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def is_correct(item: Item, text: str) -> bool:
+def is_correct(item: Item, text: str, cited: list[str] | None = None) -> bool:
+    """An acceptable answer is in the text; for lists every item; for conflicts at least
+    two versions, cited from at least two of the gold articles."""
     lowered = text.lower()
     found = [a.lower() in lowered for a in item.answers]
-    return all(found) if item.category == "list" else any(found)
+    if item.category == "list":
+        return all(found)
+    if item.category == "conflict" and len(item.answers) > 1:
+        return sum(found) >= 2 and len(set(cited or []) & set(item.sources)) >= 2
+    return any(found)
 
 
 class _Corpus:
@@ -185,7 +191,12 @@ def score(items: list[Item], results: list[Result], corpus: _Corpus, k: int) -> 
         "source_recall_at_k": _mean(
             [len(set(i.sources) & {p.source for p in r.passages[:k]}) / len(set(i.sources)) for i, r in answerable]
         ),
-        "answer_accuracy": _mean([float(r.answerable and is_correct(i, r.answer_text)) for i, r in answerable]),
+        "answer_accuracy": _mean(
+            [
+                float(r.answerable and is_correct(i, r.answer_text, [c.source for c in r.citations]))
+                for i, r in answerable
+            ]
+        ),
         "answer_f1": _mean(
             [
                 max(token_f1(_MARKER.sub("", r.answer_text), a) for a in i.answers) if r.answerable else 0.0
@@ -291,7 +302,8 @@ def evaluate(items: list[Item], config: Config, k: int = 5, baseline: bool = Tru
         }
     for n, item in enumerate(items):
         r = results["ours"][n]
-        wrong = (item.answerable and not (r.answerable and is_correct(item, r.answer_text))) or (
+        cited = [c.source for c in r.citations]
+        wrong = (item.answerable and not (r.answerable and is_correct(item, r.answer_text, cited))) or (
             not item.answerable and r.answerable
         )
         if wrong:

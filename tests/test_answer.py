@@ -71,6 +71,6 @@ def test_empty_question_is_an_error_and_huge_question_is_handled(built: Config) 
 
 def test_to_dict_has_exactly_the_documented_fields(built: Config) -> None:
     d = ask("Who replaced Sutskever?", config=built).to_dict()
-    assert set(d) == {"text", "answerable", "citations"}
+    assert set(d) == {"text", "answerable", "citations", "supported_by", "conflicts"}
     for c in d["citations"]:
         assert set(c) == {"source", "title", "start", "end", "text", "score", "outlet", "date", "chunk_id"}

@@ -30,7 +30,7 @@ def test_ask_json_schema_and_verbatim_citations(built: Config) -> None:
     out = run(["ask", "Who replaced Sutskever as chief scientist?", "--json"], built)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"text", "answerable", "citations"}
+    assert set(data) == {"text", "answerable", "citations", "supported_by", "conflicts"}
     for c in data["citations"]:
         assert file_text(built.corpus_dir, c["source"])[c["start"] : c["end"]] == c["text"]
 

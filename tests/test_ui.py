@@ -80,7 +80,7 @@ def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, u
 
     client = Client(server, verbose=False)
     first = client.predict(question="Who replaced Sutskever as chief scientist?", history=[], api_name="/ask")
-    assert set(first) == {"text", "answerable", "citations"}
+    assert set(first) == {"text", "answerable", "citations", "supported_by", "conflicts"}
     assert first["answerable"] and first["citations"]
     for c in first["citations"]:
         text = (ui_config.corpus_dir / c["source"]).read_text(encoding="utf-8")
@@ -89,7 +89,13 @@ def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, u
     alone = client.predict(question="Who took his place?", history=[], api_name="/ask")
     assert follow["answerable"] and follow["text"] != alone["text"]
     off = client.predict(question="Zebra giraffe quantum volcano?", history=[], api_name="/ask")
-    assert off == {"text": "The articles don't answer this question.", "answerable": False, "citations": []}
+    assert off == {
+        "text": "The articles don't answer this question.",
+        "answerable": False,
+        "citations": [],
+        "supported_by": [],
+        "conflicts": [],
+    }
     with pytest.raises(Exception, match="empty"):
         client.predict(question="   ", history=[], api_name="/ask")
 

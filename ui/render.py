@@ -21,20 +21,26 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
+def _marker(n: int) -> str:
+    return f'<a href="#cw-src-{n}" title="Show source {n}">[{n}]</a>'
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The chat message: quoted sentences with clickable citation markers."""
+    """The chat message: quoted sentences with clickable citation markers, then which
+    articles report it (and, when they disagree, each version with its sources)."""
     if not answer.answerable:
         return f"**{escape_markdown(answer.text)}** Try rephrasing, or ask about something the articles cover."
-    parts = []
-    for n, citation in enumerate(answer.citations, start=1):
-        parts.append(f'{escape_markdown(citation.text)} <a href="#cw-src-{n}" title="Show source {n}">[{n}]</a>')
-    return " ".join(parts) + "\n\n" + _support_line(answer)
-
-
-def _support_line(answer: Answer) -> str:
-    sources = sorted({c.source for c in answer.citations})
-    noun = "article" if len(sources) == 1 else "articles"
-    return f"*Quoted from {len(sources)} {noun}: {escape_markdown(', '.join(sources))}*"
+    if answer.conflicts:
+        lines = ["**The articles disagree:**"]
+        for n, (version, citation) in enumerate(zip(answer.conflicts, answer.citations, strict=False), start=1):
+            lines.append(
+                f"- **{escape_markdown(version.value)}** ({escape_markdown(', '.join(version.sources))}): "
+                f"{escape_markdown(citation.text)} {_marker(n)}"
+            )
+        body = "\n".join(lines)
+    else:
+        body = " ".join(f"{escape_markdown(c.text)} {_marker(n)}" for n, c in enumerate(answer.citations, start=1))
+    return body + (f"\n\n*{escape_markdown(answer.support_line())}*" if answer.supported_by else "")
 
 
 def _meta(p: Passage) -> str:

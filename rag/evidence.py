@@ -1,0 +1,137 @@
+"""Reading across sources: which articles back an answer, and where they disagree.
+
+An answer is *supported* by every retrieved sentence that states the same fact: it is
+about the question (close in meaning, sharing its terms) and holds the same answer value
+(the same date, number, name or job title). Copies of one quote or wire story reprinted
+in several articles count once as evidence, though every copy stays visible. When
+equally relevant sentences hold *different* values for a date, number or title, the
+answer shows each version with its sources instead of silently picking one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .lexical import terms, words
+
+_MONTHS = "January February March April May June July August September October November December".split()
+_MONTH_DAY = re.compile(rf"\b({'|'.join(_MONTHS)})\s+(\d{{1,2}})\b")
+_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_NUMBER = re.compile(r"\b\d[\d,.]*%?")
+_TITLES = re.compile(
+    r"\b(chief executive officer|chief executive|CEO|president|chief technology officer|CTO|chief scientist|"
+    r"head scientist|research director|chief safety officer|head of alignment|co-?leader|co-?lead|"
+    r"senior researcher)\b",
+    re.I,
+)
+_SAME_TITLE = {
+    "chief executive officer": "CEO",
+    "chief executive": "CEO",
+    "chief technology officer": "CTO",
+    "co-lead": "co-leader",
+    "colead": "co-leader",
+    "coleader": "co-leader",
+    "cofounder": "co-founder",
+}
+_ASKS_TITLE = re.compile(r"\b(title|position|job|role|post)\b", re.I)
+DUPLICATE_OVERLAP = 0.6
+"""Share of word 4-grams two sentences must share to count as copies of one original."""
+RESTATE_OVERLAP = 0.5
+"""Share of content terms (Jaccard) two sentences must share to state the same thing."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One of several disagreeing answers, with the articles that give it."""
+
+    value: str
+    text: str
+    sources: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def answer_kind(question: str) -> str | None:
+    """The kind of value a conflict can be about: "date", "weekday", "title", "number"."""
+    q = question.lower()
+    if re.search(r"\b(day of the week|which day|what day)\b", q):
+        return "weekday"
+    if re.search(r"\b(when|what date|which date|on what date)\b", q):
+        return "date"
+    if _ASKS_TITLE.search(q):
+        return "title"
+    if re.search(r"\bhow (many|much)\b|\bwhat (share|percentage|number)\b", q):
+        return "number"
+    return None
+
+
+def values(text: str, kind: str, near: list[str] | None = None) -> set[str]:
+    """The answer values of ``kind`` in a sentence ("May 17", "Tuesday", "president").
+    For titles, only the one nearest to a name in ``near`` counts (whose title it is)."""
+    if kind == "date":
+        return {f"{m} {int(d)}" for m, d in _MONTH_DAY.findall(text)}
+    if kind == "weekday":
+        return set(_WEEKDAY.findall(text))
+    if kind == "number":
+        return {n.rstrip(".,") for n in _NUMBER.findall(text)}
+    if kind == "title":
+        found = [(m.start(), _SAME_TITLE.get(m.group(0).lower(), m.group(0))) for m in _TITLES.finditer(text)]
+        anchors = [m.start() for name in (near or []) for m in re.finditer(re.escape(name), text, re.I)]
+        if not found or not anchors:
+            return set()
+        distance, title = min((min(abs(p - a) for a in anchors), t) for p, t in found)
+        normal = title if title.isupper() else title.lower()
+        return {normal} if distance <= 60 else set()
+    return set()
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    w = words(text)
+    return {tuple(w[i : i + 4]) for i in range(max(1, len(w) - 3))}
+
+
+def same_original(a: str, b: str) -> bool:
+    """Are two sentences copies of one original (the same quote, a republished story)?"""
+    ga, gb = _grams(a), _grams(b)
+    return len(ga & gb) / max(1, min(len(ga), len(gb))) >= DUPLICATE_OVERLAP
+
+
+def restates(a: str, b: str) -> bool:
+    """Does sentence ``a`` state what ``b`` states: a copy, or mostly the same content words?"""
+    if same_original(a, b):
+        return True
+    ta, tb = set(terms(a)), set(terms(b))
+    return len(ta & tb) / max(1, len(ta | tb)) >= RESTATE_OVERLAP
+
+
+def independent(texts_by_source: list[tuple[str, str]]) -> int:
+    """How many independent sources among (source, sentence) pairs: two articles whose
+    sentences are copies of one original (the same quote reprinted) count once."""
+    group = {source: source for source, _ in texts_by_source}
+
+    def root(x: str) -> str:
+        while group[x] != x:
+            x = group[x]
+        return x
+
+    for n, (a, ta) in enumerate(texts_by_source):
+        for b, tb in texts_by_source[n + 1 :]:
+            if a != b and same_original(ta, tb):
+                group[root(a)] = root(b)
+    return len({root(x) for x in group})
+
+
+def versions(kind: str, found: list[tuple[str, str, set[str]]]) -> list[Version]:
+    """Group (source, sentence, values) by value; more than one group is a conflict."""
+    by_value: dict[str, tuple[str, list[str]]] = {}
+    for source, text, vals in found:
+        for v in sorted(vals):
+            _, sources = by_value.setdefault(v, (text, []))
+            if source not in sources:
+                sources.append(source)
+    if len(by_value) < 2:
+        return []
+    return [Version(v, text, sorted(sources)) for v, (text, sources) in by_value.items()]

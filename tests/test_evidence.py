@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from rag import Config, ask
+from rag.evidence import answer_kind, independent, restates, same_original, values, versions
+
+from .conftest import file_text
+
+QUOTE_A = "However, I have been disagreeing with OpenAI leadership about the company's core priorities for a long time."
+QUOTE_B = (
+    '"I have been disagreeing with OpenAI leadership about the company\'s core priorities for a long time," he wrote.'
+)
+
+
+def test_values_by_kind() -> None:
+    assert values("Jan Leike resigns from OpenAI on May 14, 2024.", "date") == {"May 14"}
+    assert values("On Tuesday, Sutskever announced his resignation.", "weekday") == {"Tuesday"}
+    assert values("OpenAI CTO Greg Brockman", "title", ["Brockman"]) == {"CTO"}
+    assert values("OpenAI's president Greg Brockman took to social media", "title", ["Brockman"]) == {"president"}
+    assert values("Sam Altman, CEO of Open AI, said", "title", ["Brockman"]) == set()  # someone else's title
+    assert answer_kind("On what date did Leike resign?") == "date"
+    assert answer_kind("What is Greg Brockman's title?") == "title"
+    assert answer_kind("Who replaced Sutskever?") is None
+
+
+def test_disagreeing_values_become_versions_with_their_sources() -> None:
+    found = [
+        ("a.txt", "resigned on May 17", {"May 17"}),
+        ("b.txt", "resigns on May 14", {"May 14"}),
+        ("c.txt", "left on May 17", {"May 17"}),
+    ]
+    got = {v.value: v.sources for v in versions("date", found)}
+    assert got == {"May 17": ["a.txt", "c.txt"], "May 14": ["b.txt"]}
+    assert versions("date", found[:1] + found[2:]) == []  # agreement is no conflict
+
+
+def test_reprinted_copies_count_once() -> None:
+    assert same_original(QUOTE_A, QUOTE_B) and restates(QUOTE_A, QUOTE_B)
+    assert not same_original(QUOTE_A, "Pachocki was appointed as chief scientist.")
+    pairs = [("001.txt", QUOTE_A), ("003.txt", QUOTE_B), ("002.txt", "Pachocki was appointed chief scientist.")]
+    assert independent(pairs) == 2
+
+
+def test_a_disputed_date_shows_each_version_with_its_source(real_config: Config) -> None:
+    answer = ask("On what date did Jan Leike resign from OpenAI?", config=real_config)
+    by_value = {v.value: v.sources for v in answer.conflicts}
+    assert "003_75fce2261b805b1d.txt" in by_value["May 14"] and "000_338d512e274bc2d7.txt" in by_value["May 17"]
+    assert answer.text.startswith("The articles disagree.") and "May 14" in answer.text and "May 17" in answer.text
+    assert {"000_338d512e274bc2d7.txt", "003_75fce2261b805b1d.txt"} <= set(answer.supported_by)
+    for c in answer.citations:
+        assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+
+
+def test_an_agreed_answer_lists_its_supporting_articles(real_config: Config) -> None:
+    answer = ask("Who replaced Sutskever as chief scientist?", config=real_config)
+    assert answer.conflicts == []
+    assert "003_75fce2261b805b1d.txt" in answer.supported_by
+    assert set(answer.supported_by) <= {p.name for p in real_config.corpus_dir.glob("*.txt")}
+    assert answer.support_line().startswith(f"Reported by {len(answer.supported_by)} of 5 articles")
