@@ -16,7 +16,9 @@ _CHROME_LINE = [
     for p in (
         r"^skip to (page |main )?content$",
         r"^(top|bottom) of (the )?page$",
-        r"^(also read|read more|related|recommended|advertisement|sponsored)\b.{0,200}$",
+        r"^(also read|read more)\b.{0,200}$",
+        r"^(related|recommended)( (articles?|stories|posts|reading|content|news|for you))?\s*:?$",
+        r"^(advertisement|sponsored( content)?)\s*:?$",
         r"^(sign up|subscribe|log ?in|see more|share( this)?( article| story| post)?|print|email)$",
         r"^(date|published|posted|updated)\s*:?\s*\d{4}-\d{2}-\d{2}$",
         r"^source\s*:\s*\S.{0,80}$",

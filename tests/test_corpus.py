@@ -91,3 +91,11 @@ def test_an_empty_or_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         load_corpus([tmp_path])
     with pytest.raises(CorpusError, match="not found"):
         load_corpus([tmp_path / "nope"])
+
+
+def test_headlines_that_start_like_chrome_are_kept() -> None:
+    text = "Related IgA1 and IgG producing cells in blood and diseased mucosa in ulcerative colitis.\n\nBody text.\n"
+    assert text[slice(*content_spans(text)[0])].startswith("Related IgA1")
+    promo = "Article body here.\nRelated articles\nAlso read: something else\nAdvertisement\n"
+    kept = "".join(promo[a:b] for a, b in content_spans(promo))
+    assert kept == "Article body here."
