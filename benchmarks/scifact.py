@@ -18,15 +18,19 @@ import argparse
 import hashlib
 import json
 import math
+import random
 import re
+import shutil
 import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import rag
 from rag import Config, ingest
 from rag.chrome import content_spans
+from rag.chunking import chunk_text
 from rag.retrieval import rank, searcher
 
 DATA = Path("/work/shared/bench/scifact")
@@ -58,6 +62,10 @@ class Build:
     """Wall time of the ingest that embedded the corpus (remembered in the cache)."""
     cached: bool
     index_dir: str
+    rechunked: int
+    """Cached documents embedded again because the current chunker splits them differently."""
+    vectors_current: bool
+    """A sample of cached vectors matches the current embedder."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,16 @@ def limit_blas_threads(threads: int) -> None:
         print("threadpoolctl is not installed: BLAS threads left at the default", file=sys.stderr)
         return
     threadpool_limits(limits=threads, user_api="blas")
+
+
+def code_fingerprint() -> str:
+    """Short hash of the rag sources: which code was measured."""
+    folder = Path(rag.__file__).parent
+    files = sorted(folder.glob("*.py"))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -129,11 +147,11 @@ def cache_dir(corpus_file: Path, docs: list[dict[str, str]], full: bool) -> Path
     return CACHE / f"scifact-{digest.hexdigest()[:16]}"
 
 
-def write_documents(folder: Path, docs: list[dict[str, str]]) -> None:
-    """One ``<_id>.txt`` per abstract; files already holding the same text are left alone."""
+def write_documents(folder: Path, texts: dict[str, str]) -> None:
+    """One file per abstract; files already holding the same text are left alone."""
     folder.mkdir(parents=True, exist_ok=True)
-    for doc in docs:
-        path, text = folder / f"{doc['_id']}.txt", document_text(doc)
+    for name, text in texts.items():
+        path = folder / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
 
@@ -160,25 +178,64 @@ def _kept_text(text: str) -> str:
     return "\n".join(text[a:b] for a, b in content_spans(text))
 
 
-def build_index(workdir: Path, docs: list[dict[str, str]]) -> tuple[Config, Build]:
+def stale_documents(config: Config, texts: dict[str, str]) -> list[str]:
+    """Documents whose cached chunks differ from what the current chunker makes of them.
+    The incremental ingest only re-chunks a file when its text or the chunk size changes,
+    so a cached index would otherwise outlive edits to the chunker or the chrome filter."""
+    stored: dict[str, list[tuple[int, int]]] = {}
+    for c in searcher(config).chunks:
+        stored.setdefault(c.source, []).append((c.start, c.end))
+    return [
+        name
+        for name, text in texts.items()
+        if sorted(stored.get(name, []))
+        != sorted((c.start, c.end) for c in chunk_text(text, config.chunk_tokens, config.chunk_overlap))
+    ]
+
+
+def vectors_current(config: Config, sample: int = 20) -> bool:
+    """Do cached chunk vectors match what the current embedder computes (a sample of them)?"""
+    s = searcher(config)
+    picks = random.Random(0).sample(s.chunks, min(sample, len(s.chunks)))
+    for vector in s.embedder.embed([c.text for c in picks]):
+        nearest = s.store.nearest(vector, 1)
+        if not nearest or nearest[0][1] < 0.999:
+            return False
+    return True
+
+
+def build_index(workdir: Path, texts: dict[str, str], sentences: bool, rebuild: bool) -> tuple[Config, Build]:
     corpus_dir, meta_file = workdir / "docs", workdir / "build.json"
-    write_documents(corpus_dir, docs)
+    if rebuild:
+        shutil.rmtree(workdir, ignore_errors=True)
+    write_documents(corpus_dir, texts)
     config = Config(corpus_dir=corpus_dir, index_dir=workdir / "index")
-    print(f"Index: {config.index_dir} ({len(docs)} documents)", file=sys.stderr)
+    print(f"Index: {config.index_dir} ({len(texts)} documents)", file=sys.stderr)
     t = time.perf_counter()
-    report = ingest([corpus_dir], config, progress=True, sentences=False)
+    report = ingest([corpus_dir], config, progress=True, sentences=sentences)
     seconds = time.perf_counter() - t
-    if report.embedded or not meta_file.exists():
+    if len(report.added) == len(texts) - len(report.skipped) or not meta_file.exists():
         meta_file.write_text(json.dumps({"cold_ingest_s": round(seconds, 1), "embedded": report.embedded}))
+    stale = stale_documents(config, texts) if report.embedded < len(texts) else []
+    if stale:
+        print(f"{len(stale)} cached documents were chunked by older code: embedding them again", file=sys.stderr)
+        store = searcher(config).store
+        for name in stale:
+            store.delete_document(name)
+        ingest([corpus_dir], config, progress=True, sentences=sentences)
+    current = vectors_current(config)
+    if not current:
+        print("WARNING: cached vectors differ from the current embedder's: run with --rebuild", file=sys.stderr)
     remembered = json.loads(meta_file.read_text())
-    chunks = len(searcher(config).chunks)
     build = Build(
-        documents=len(docs) - len(report.skipped),
-        chunks=chunks,
+        documents=len(texts) - len(report.skipped),
+        chunks=len(searcher(config).chunks),
         embedded=int(remembered["embedded"]),
         ingest_s=round(seconds, 2),
         cold_ingest_s=float(remembered["cold_ingest_s"]),
         cached=report.embedded == 0,
+        rechunked=len(stale),
+        vectors_current=current,
         index_dir=str(config.index_dir),
     )
     return config, build
@@ -236,6 +293,7 @@ def print_report(build: Build, loss: ChromeLoss, results: list[ModeResult], subs
     state = "reused cached index" if build.cached else "built now"
     print(f"Corpus: {build.documents} documents, {build.chunks} chunks ({state}, {build.embedded} texts embedded)")
     print(f"Ingest: {build.cold_ingest_s:.1f} s cold; {build.ingest_s:.2f} s this run")
+    print(f"Cache: {build.rechunked} documents re-chunked, vectors current: {build.vectors_current}")
     print(
         f"Site-chrome filter: {loss.affected} of {loss.documents} documents lose text "
         f"({loss.chars_dropped} of {loss.chars_total} non-blank characters), {loss.emptied} emptied"
@@ -261,6 +319,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, help="sub-corpus: the judged abstracts plus others up to N (smoke run)")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--depth", type=int, default=300, help="chunks ranked per query (default 300)")
+    parser.add_argument("--rebuild", action="store_true", help="delete the cached index and embed again")
     parser.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads, 0 = default (default 1)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the figures to this JSON file")
     parser.add_argument("--data", type=Path, default=DATA, help=f"SciFact in BEIR layout (default {DATA})")
@@ -275,8 +334,9 @@ def main() -> None:
         qrels = dict(list(qrels.items())[: args.limit])
     docs = select_documents(corpus, qrels, args.docs)
     workdir = cache_dir(args.data / "corpus.jsonl", docs, args.docs is None)
-    loss = chrome_loss({f"{d['_id']}.txt": document_text(d) for d in docs})
-    config, build = build_index(workdir, docs)
+    texts = {f"{d['_id']}.txt": document_text(d) for d in docs}
+    loss = chrome_loss(texts)
+    config, build = build_index(workdir, texts, sentences=False, rebuild=args.rebuild)
     results = [evaluate(mode, queries, qrels, config, args.depth) for mode in args.modes]
     print_report(build, loss, results, args.docs is not None)
     total = time.perf_counter() - started
@@ -287,6 +347,7 @@ def main() -> None:
             "date": time.strftime("%Y-%m-%d"),
             "depth": args.depth,
             "blas_threads": args.blas_threads,
+            "rag_code": code_fingerprint(),
             "build": asdict(build),
             "chrome_loss": asdict(loss),
             "results": [asdict(r) for r in results],

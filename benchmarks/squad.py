@@ -22,6 +22,7 @@ import json
 import math
 import random
 import re
+import shutil
 import statistics
 import string
 import sys
@@ -30,8 +31,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import rag
 from rag import Config, ask, ingest
 from rag.chrome import content_spans
+from rag.chunking import chunk_text
 from rag.retrieval import rank, searcher
 
 DATA = Path("/work/shared/bench/squad/dev-v1.1.json")
@@ -74,6 +77,10 @@ class Build:
     cold_ingest_s: float
     cached: bool
     index_dir: str
+    rechunked: int
+    """Cached documents embedded again because the current chunker splits them differently."""
+    vectors_current: bool
+    """A sample of cached vectors matches the current embedder."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,16 @@ def limit_blas_threads(threads: int) -> None:
         print("threadpoolctl is not installed: BLAS threads left at the default", file=sys.stderr)
         return
     threadpool_limits(limits=threads, user_api="blas")
+
+
+def code_fingerprint() -> str:
+    """Short hash of the rag sources: which code was measured."""
+    folder = Path(rag.__file__).parent
+    files = sorted(folder.glob("*.py"))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -183,24 +200,64 @@ def chrome_loss(paragraphs: dict[str, str], questions: list[Question]) -> Chrome
     return ChromeLoss(len(paragraphs), affected, emptied, dropped, total, lost)
 
 
-def build_index(workdir: Path, paragraphs: dict[str, str]) -> tuple[Config, Build]:
+def stale_documents(config: Config, texts: dict[str, str]) -> list[str]:
+    """Documents whose cached chunks differ from what the current chunker makes of them.
+    The incremental ingest only re-chunks a file when its text or the chunk size changes,
+    so a cached index would otherwise outlive edits to the chunker or the chrome filter."""
+    stored: dict[str, list[tuple[int, int]]] = {}
+    for c in searcher(config).chunks:
+        stored.setdefault(c.source, []).append((c.start, c.end))
+    return [
+        name
+        for name, text in texts.items()
+        if sorted(stored.get(name, []))
+        != sorted((c.start, c.end) for c in chunk_text(text, config.chunk_tokens, config.chunk_overlap))
+    ]
+
+
+def vectors_current(config: Config, sample: int = 20) -> bool:
+    """Do cached chunk vectors match what the current embedder computes (a sample of them)?"""
+    s = searcher(config)
+    picks = random.Random(0).sample(s.chunks, min(sample, len(s.chunks)))
+    for vector in s.embedder.embed([c.text for c in picks]):
+        nearest = s.store.nearest(vector, 1)
+        if not nearest or nearest[0][1] < 0.999:
+            return False
+    return True
+
+
+def build_index(workdir: Path, texts: dict[str, str], sentences: bool, rebuild: bool) -> tuple[Config, Build]:
     corpus_dir, meta_file = workdir / "docs", workdir / "build.json"
-    write_documents(corpus_dir, paragraphs)
+    if rebuild:
+        shutil.rmtree(workdir, ignore_errors=True)
+    write_documents(corpus_dir, texts)
     config = Config(corpus_dir=corpus_dir, index_dir=workdir / "index")
-    print(f"Index: {config.index_dir} ({len(paragraphs)} paragraphs)", file=sys.stderr)
+    print(f"Index: {config.index_dir} ({len(texts)} documents)", file=sys.stderr)
     t = time.perf_counter()
-    report = ingest([corpus_dir], config, progress=True, sentences=True)
+    report = ingest([corpus_dir], config, progress=True, sentences=sentences)
     seconds = time.perf_counter() - t
-    if report.embedded or not meta_file.exists():
+    if len(report.added) == len(texts) - len(report.skipped) or not meta_file.exists():
         meta_file.write_text(json.dumps({"cold_ingest_s": round(seconds, 1), "embedded": report.embedded}))
+    stale = stale_documents(config, texts) if report.embedded < len(texts) else []
+    if stale:
+        print(f"{len(stale)} cached documents were chunked by older code: embedding them again", file=sys.stderr)
+        store = searcher(config).store
+        for name in stale:
+            store.delete_document(name)
+        ingest([corpus_dir], config, progress=True, sentences=sentences)
+    current = vectors_current(config)
+    if not current:
+        print("WARNING: cached vectors differ from the current embedder's: run with --rebuild", file=sys.stderr)
     remembered = json.loads(meta_file.read_text())
     build = Build(
-        documents=len(paragraphs) - len(report.skipped),
+        documents=len(texts) - len(report.skipped),
         chunks=len(searcher(config).chunks),
         embedded=int(remembered["embedded"]),
         ingest_s=round(seconds, 2),
         cold_ingest_s=float(remembered["cold_ingest_s"]),
         cached=report.embedded == 0,
+        rechunked=len(stale),
+        vectors_current=current,
         index_dir=str(config.index_dir),
     )
     return config, build
@@ -300,6 +357,7 @@ def print_report(
     state = "reused cached index" if build.cached else "built now"
     print(f"Corpus: {build.documents} paragraphs, {build.chunks} chunks ({state}, {build.embedded} texts embedded)")
     print(f"Ingest: {build.cold_ingest_s:.1f} s cold; {build.ingest_s:.2f} s this run")
+    print(f"Cache: {build.rechunked} documents re-chunked, vectors current: {build.vectors_current}")
     print(
         f"Site-chrome filter: {loss.affected} of {loss.documents} paragraphs lose text "
         f"({loss.chars_dropped} of {loss.chars_total} non-blank characters), {loss.emptied} emptied; "
@@ -337,6 +395,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="*", choices=MODES, default=list(MODES), help="retrieval modes to rank")
     parser.add_argument("--no-ask", action="store_true", help="skip the answer benchmark")
     parser.add_argument("--depth", type=int, default=40, help="chunks ranked per question (default 40, as retrieve)")
+    parser.add_argument("--rebuild", action="store_true", help="delete the cached index and embed again")
     parser.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads, 0 = default (default 1)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the figures to this JSON file")
     parser.add_argument("--data", type=Path, default=DATA, help=f"SQuAD v1.1 dev file (default {DATA})")
@@ -350,7 +409,8 @@ def main() -> None:
         sample = sample[: args.limit]
     paragraphs = select_paragraphs(paragraphs, sample, args.docs)
     loss = chrome_loss(paragraphs, sample)
-    config, build = build_index(cache_dir(args.data, paragraphs, args.docs is None), paragraphs)
+    workdir = cache_dir(args.data, paragraphs, args.docs is None)
+    config, build = build_index(workdir, paragraphs, sentences=True, rebuild=args.rebuild)
     retrieval = [evaluate_retrieval(mode, sample, config, args.depth) for mode in args.modes]
     answers = None if args.no_ask else evaluate_answers(sample, config)
     print_report(build, loss, retrieval, answers, args.docs is not None)
@@ -362,6 +422,7 @@ def main() -> None:
             "date": time.strftime("%Y-%m-%d"),
             "depth": args.depth,
             "blas_threads": args.blas_threads,
+            "rag_code": code_fingerprint(),
             "build": asdict(build),
             "chrome_loss": asdict(loss),
             "retrieval": [asdict(r) for r in retrieval],

@@ -20,20 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-QUESTIONS = [
-    "Who took over the superalignment team after Jan Leike left?",
-    "Who replaced Sutskever as chief scientist?",
-    "When was the Superalignment team formed?",
-    "What share of compute did OpenAI promise?",
-    "Why did Jan Leike resign?",
-    "What did Brockman write about the future?",
-    "What is the capital of Australia?",
-    "Which outlet reported that safety work was redistributed?",
-    "Name the five voice profiles.",
-    "When did Kokotajlo join OpenAI?",
-    "How did Altman respond to Leike?",
-    "What is GPT-4o?",
-]
+from foundation import QUESTIONS  # the same questions as the latency benchmark (benchmarks/ is on sys.path)
 
 
 def main() -> None:

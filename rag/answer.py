@@ -9,7 +9,7 @@ from typing import Any
 
 from .chunking import split_sentences
 from .config import Config
-from .evidence import Version, answer_kind, independent, restates, values, versions
+from .evidence import Version, answer_kind, independent, relative_dates, restates, values, versions
 from .ingest import sentence_id
 from .lexical import terms
 from .question import expected_type, is_context_dependent, is_list_question, name_words, names, wants_name
@@ -274,6 +274,7 @@ def ask(question: str, history: list[str] | None = None, config: Config | None =
         parts += [f"{version.value}: {cand.text} [{n}]" for n, (version, cand) in enumerate(conflicts, start=1)]
     else:
         parts = [f"{cand.text} [{n}]" for n, cand in enumerate(chosen, start=1)]
+    parts += _date_notes(chosen, s)
     supporters = [c for best in chosen for c in _supporters(text, best, ranked, s)]
     first_of_source: dict[str, str] = {}
     for c in supporters:
@@ -287,6 +288,18 @@ def ask(question: str, history: list[str] | None = None, config: Config | None =
         independent=independent([(s.chunks[c.chunk].source, c.text) for c in supporters]),
         articles=len(s.docs),
     )
+
+
+def _date_notes(chosen: list[Candidate], s: Searcher) -> list[str]:
+    """Place relative dates: ("last July" [1] per an article dated 2024-05-17)."""
+    notes = []
+    for n, cand in enumerate(chosen, start=1):
+        relative = relative_dates(cand.text)
+        date = s.docs[s.chunks[cand.chunk].source].date
+        if relative:
+            when = f"per an article dated {date}" if date else "the article gives no date"
+            notes.append(f"(“{relative[0]}” [{n}]: {when}.)")
+    return notes
 
 
 def _citation(cand: Candidate, s: Searcher) -> Passage:

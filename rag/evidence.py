@@ -54,6 +54,21 @@ class Version:
         return asdict(self)
 
 
+_RELATIVE = re.compile(
+    r"\b((last|this|next|earlier this|later this) (week|month|year|weekend|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|yesterday|today|"
+    r"(on )?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+    r"(two|three|\d+) (days|weeks|months) ago)\b",
+    re.I,
+)
+
+
+def relative_dates(text: str) -> list[str]:
+    """Relative time expressions in a sentence ("last July", "on Tuesday"), in order."""
+    return [m.group(0) for m in _RELATIVE.finditer(text)]
+
+
 def answer_kind(question: str) -> str | None:
     """The kind of value a conflict can be about: "date", "weekday", "title", "number"."""
     q = question.lower()

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from rag import Config, ask
-from rag.evidence import answer_kind, independent, restates, same_original, values, versions
+from rag.evidence import answer_kind, independent, relative_dates, restates, same_original, values, versions
 
 from .conftest import file_text
 
@@ -56,3 +58,22 @@ def test_an_agreed_answer_lists_its_supporting_articles(real_config: Config) -> 
     assert "003_75fce2261b805b1d.txt" in answer.supported_by
     assert set(answer.supported_by) <= {p.name for p in real_config.corpus_dir.glob("*.txt")}
     assert answer.support_line().startswith(f"Reported by {len(answer.supported_by)} of 5 articles")
+
+
+def test_relative_dates_are_found() -> None:
+    assert relative_dates("The team was formed last July at OpenAI.") == ["last July"]
+    assert relative_dates("On Tuesday, Sutskever announced his resignation.") == ["On Tuesday"]
+    assert relative_dates("Pachocki was appointed as chief scientist.") == []
+
+
+def test_a_relative_date_is_placed_by_the_article_date(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "date 2024-05-17\n\nThe Quorble team was formed last July by OpenAI.\n", encoding="utf-8"
+    )
+    (corpus / "b.txt").write_text("Zyx quux were written last week about other things entirely.\n", encoding="utf-8")
+    config = Config(corpus_dir=corpus, index_dir=tmp_path / "i", embedder="hashing")
+    answer = ask("When was the Quorble team formed?", config=config)
+    assert "last July" in answer.citations[0].text
+    assert answer.text.endswith("(“last July” [1]: per an article dated 2024-05-17.)")

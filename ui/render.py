@@ -8,6 +8,7 @@ import html
 import re
 
 from rag import Answer, Passage
+from rag.evidence import relative_dates
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -40,6 +41,11 @@ def answer_markdown(answer: Answer) -> str:
         body = "\n".join(lines)
     else:
         body = " ".join(f"{escape_markdown(c.text)} {_marker(n)}" for n, c in enumerate(answer.citations, start=1))
+    for n, c in enumerate(answer.citations, start=1):
+        relative = relative_dates(c.text)
+        if relative:
+            when = f"per an article dated {c.date}" if c.date else "the article gives no date"
+            body += f"\n\n“{escape_markdown(relative[0])}” {_marker(n)}: {escape_markdown(when)}."
     return body + (f"\n\n*{escape_markdown(answer.support_line())}*" if answer.supported_by else "")
 
 
