@@ -216,7 +216,7 @@ def build_index(workdir: Path, texts: dict[str, str], sentences: bool, rebuild: 
     seconds = time.perf_counter() - t
     if len(report.added) == len(texts) - len(report.skipped) or not meta_file.exists():
         meta_file.write_text(json.dumps({"cold_ingest_s": round(seconds, 1), "embedded": report.embedded}))
-    stale = stale_documents(config, texts) if report.embedded < len(texts) else []
+    stale = stale_documents(config, texts) if report.unchanged else []
     if stale:
         print(f"{len(stale)} cached documents were chunked by older code: embedding them again", file=sys.stderr)
         store = searcher(config).store

@@ -210,6 +210,7 @@ SUPPORT_SIMILARITY = 0.15
 """A sentence backs the answer when it holds the same answer value and its similarity to
 the question is within this much of the answer sentence's."""
 CONFLICT_SCORE = 0.7
+MAX_VERSIONS = 4
 """Sentences scoring at least this share of the best one can disagree with it."""
 
 
@@ -247,12 +248,18 @@ def _conflicts(question: str, ranked: list[Candidate], s: Searcher) -> list[tupl
         return []
     anchors = _anchors(question, s)
     strong = [c for c in ranked if c.score >= CONFLICT_SCORE * ranked[0].score]
-    found = [(s.chunks[c.chunk].source, c.text, values(c.text, kind, anchors)) for c in strong]
-    found_versions = versions(kind, [f for f in found if f[2]])
-    out = []
+    # A sentence holding several values of the kind ("13, 154 and 18") is no witness for
+    # any one of them; versions must come from different sentences.
+    found = [
+        (s.chunks[c.chunk].source, c.text, vals) for c in strong if len(vals := values(c.text, kind, anchors)) == 1
+    ]
+    found_versions = versions(kind, found)[:MAX_VERSIONS]
+    out: list[tuple[Version, Candidate]] = []
     for version in found_versions:
-        best = next(c for c, f in zip(strong, found, strict=True) if version.value in f[2])
+        best = next(c for c in strong if c.text == next(t for _, t, v in found if version.value in v))
         out.append((version, best))
+    if len({best.text for _, best in out}) < 2:
+        return []
     return out
 
 

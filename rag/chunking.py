@@ -21,6 +21,10 @@ from .chrome import content_spans
 if TYPE_CHECKING:
     import tiktoken
 
+CHUNKING_VERSION = 2
+"""Bump when sentence splitting, chunk packing or the chrome filter changes: indexes built
+by an older version are then re-chunked by the next `rag ingest`."""
+
 _ABBREVIATIONS = {
     "mr",
     "mrs",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chunking import Chunk, chunk_text, split_sentences
+from .chunking import CHUNKING_VERSION, Chunk, chunk_text, split_sentences
 from .config import Config
 from .corpus import Document, Skipped, load_corpus
 from .embedding import get_embedder
@@ -42,7 +42,8 @@ class IngestReport:
 
 
 def chunker_id(config: Config) -> str:
-    return f"sent-tok{config.chunk_tokens}-ov{config.chunk_overlap}"
+    """Identifies how documents were cut into chunks: a change re-chunks them on ingest."""
+    return f"sent-tok{config.chunk_tokens}-ov{config.chunk_overlap}-v{CHUNKING_VERSION}"
 
 
 def _chunk_metadata(doc: Document, start: int, end: int, index: int) -> dict[str, Any]:
@@ -73,8 +74,9 @@ def ingest(
     corpus folder). Returns what changed. Raises ``CorpusError`` before touching the
     index when the corpus is missing or holds no usable document.
 
-    ``sentences=False`` skips the per-sentence vectors the answerer uses (they are then
-    computed when a question first needs them): for retrieval-only uses of big corpora."""
+    ``sentences=False`` skips the per-sentence vectors. The answerer then embeds the
+    sentences it needs at question time, and hybrid retrieval loses its sentence-level
+    dense ranking (chunk-level dense and BM25 remain): a cheaper ingest for big corpora."""
     config = config or Config.from_env()
     _, docs, skipped = load_corpus(paths or [config.corpus_dir])
     if rebuild:

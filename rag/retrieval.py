@@ -25,6 +25,7 @@ DENSE_WEIGHT = 1.0
 SENTENCE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 DUPLICATE_CONTAINMENT = 0.5  # share of a passage's word 5-grams found in a higher-ranked one
+DUPLICATE_WINDOW = 50  # only the head of a ranking is de-duplicated (pairwise checks are quadratic)
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,8 @@ def rank(question: str, config: Config, depth: int, mode: str = "hybrid") -> lis
         for r, i in enumerate(ranking):
             fused[i] = fused.get(i, 0.0) + weight / (RRF_K + r + 1)
     ordered = sorted(fused, key=lambda i: -fused[i])
-    return [Hit(i, fused[i], similarity.get(i, 0.0)) for i in _demote_duplicates(ordered, s)]
+    ordered = _demote_duplicates(ordered[:DUPLICATE_WINDOW], s) + ordered[DUPLICATE_WINDOW:]
+    return [Hit(i, fused[i], similarity.get(i, 0.0)) for i in ordered]
 
 
 def _sentence_ranking(s: Searcher, vector: np.ndarray, depth: int) -> list[int]:
