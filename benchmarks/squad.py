@@ -16,13 +16,10 @@ data file, so a second run embeds nothing. Data and references: /work/shared/ben
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import math
 import random
 import re
-import shutil
 import statistics
 import string
 import sys
@@ -31,15 +28,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import rag
-from rag import Config, ask, ingest
-from rag.chrome import content_spans
-from rag.chunking import chunk_text
-from rag.retrieval import rank, searcher
+import common
+
+from rag import Config, ask
 
 DATA = Path("/work/shared/bench/squad/dev-v1.1.json")
-CACHE = Path("/tmp/citewise-bench")
-MODES = ("hybrid", "dense", "lexical")
 SAMPLE = 1000
 REFERENCES = {"BM25 (bm25s) MRR@10": 0.845, "BM25 (bm25s) Recall@10": 0.959, "BM25 (bm25s) nDCG@10": 0.873}
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -56,31 +49,9 @@ class Question:
 
 
 @dataclass(frozen=True)
-class ChromeLoss:
-    documents: int
-    affected: int
-    """Documents with some non-blank text the corpus loader treats as site chrome."""
-    emptied: int
-    chars_dropped: int
-    chars_total: int
+class ParagraphsLoss(common.ChromeLoss):
     answers_lost: int
     """Sampled questions none of whose gold answers survives in the indexed text."""
-
-
-@dataclass(frozen=True)
-class Build:
-    documents: int
-    chunks: int
-    embedded: int
-    """Chunks and sentences embedded when the index was built."""
-    ingest_s: float
-    cold_ingest_s: float
-    cached: bool
-    index_dir: str
-    rechunked: int
-    """Cached documents embedded again because the current chunker splits them differently."""
-    vectors_current: bool
-    """A sample of cached vectors matches the current embedder."""
 
 
 @dataclass(frozen=True)
@@ -111,34 +82,6 @@ class AnswerResult:
     latency_ms_p95: float
 
 
-def limit_blas_threads(threads: int) -> None:
-    """Cap OpenBLAS threads (0 = library default). On a shared 2-core machine the default
-    (one thread per core) slows the NumPy embedder ~10x as soon as another process is busy."""
-    if threads <= 0:
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print("threadpoolctl is not installed: BLAS threads left at the default", file=sys.stderr)
-        return
-    threadpool_limits(limits=threads, user_api="blas")
-
-
-def code_fingerprint() -> str:
-    """Short hash of the rag sources: which code was measured."""
-    folder = Path(rag.__file__).parent
-    files = sorted(folder.glob("*.py"))
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.name.encode() + b"\0" + f.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def read_squad(path: Path) -> tuple[dict[str, str], list[Question]]:
     """Paragraphs by file name, and every question in file order."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
@@ -164,124 +107,21 @@ def select_paragraphs(paragraphs: dict[str, str], questions: list[Question], lim
     return {name: text for name, text in paragraphs.items() if name in keep}
 
 
-def cache_dir(data_file: Path, paragraphs: dict[str, str], full: bool) -> Path:
-    digest = hashlib.sha256(data_file.read_bytes())
-    if not full:  # a sub-corpus gets its own index
-        digest.update("\n".join(sorted(paragraphs)).encode())
-    return CACHE / f"squad-{digest.hexdigest()[:16]}"
-
-
-def write_documents(folder: Path, paragraphs: dict[str, str]) -> None:
-    """One file per paragraph; files already holding the same text are left alone."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in paragraphs.items():
-        path = folder / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-
-
-def _kept(text: str) -> str:
-    return "\n".join(text[a:b] for a, b in content_spans(text))
-
-
-def chrome_loss(paragraphs: dict[str, str], questions: list[Question]) -> ChromeLoss:
+def chrome_loss(paragraphs: dict[str, str], questions: list[Question]) -> ParagraphsLoss:
     """How much benchmark text (and how many gold answers) the site-chrome filter drops."""
-    affected = emptied = dropped = total = 0
-    kept: dict[str, str] = {}
-    for name, text in paragraphs.items():
-        kept[name] = _kept(text)
-        size, left = len(re.sub(r"\s", "", text)), len(re.sub(r"\s", "", kept[name]))
-        total += size
-        if left < size:
-            affected += 1
-            dropped += size - left
-            emptied += left == 0
-    lost = sum(not any(a in kept[q.source] for a in q.answers) for q in questions)
-    return ChromeLoss(len(paragraphs), affected, emptied, dropped, total, lost)
-
-
-def stale_documents(config: Config, texts: dict[str, str]) -> list[str]:
-    """Documents whose cached chunks differ from what the current chunker makes of them.
-    The incremental ingest only re-chunks a file when its text or the chunk size changes,
-    so a cached index would otherwise outlive edits to the chunker or the chrome filter."""
-    stored: dict[str, list[tuple[int, int]]] = {}
-    for c in searcher(config).chunks:
-        stored.setdefault(c.source, []).append((c.start, c.end))
-    return [
-        name
-        for name, text in texts.items()
-        if sorted(stored.get(name, []))
-        != sorted((c.start, c.end) for c in chunk_text(text, config.chunk_tokens, config.chunk_overlap))
-    ]
-
-
-def vectors_current(config: Config, sample: int = 20) -> bool:
-    """Do cached chunk vectors match what the current embedder computes (a sample of them)?"""
-    s = searcher(config)
-    picks = random.Random(0).sample(s.chunks, min(sample, len(s.chunks)))
-    for vector in s.embedder.embed([c.text for c in picks]):
-        nearest = s.store.nearest(vector, 1)
-        if not nearest or nearest[0][1] < 0.999:
-            return False
-    return True
-
-
-def build_index(workdir: Path, texts: dict[str, str], sentences: bool, rebuild: bool) -> tuple[Config, Build]:
-    corpus_dir, meta_file = workdir / "docs", workdir / "build.json"
-    if rebuild:
-        shutil.rmtree(workdir, ignore_errors=True)
-    write_documents(corpus_dir, texts)
-    config = Config(corpus_dir=corpus_dir, index_dir=workdir / "index")
-    print(f"Index: {config.index_dir} ({len(texts)} documents)", file=sys.stderr)
-    t = time.perf_counter()
-    report = ingest([corpus_dir], config, progress=True, sentences=sentences)
-    seconds = time.perf_counter() - t
-    if len(report.added) == len(texts) - len(report.skipped) or not meta_file.exists():
-        meta_file.write_text(json.dumps({"cold_ingest_s": round(seconds, 1), "embedded": report.embedded}))
-    stale = stale_documents(config, texts) if report.unchanged else []
-    if stale:
-        print(f"{len(stale)} cached documents were chunked by older code: embedding them again", file=sys.stderr)
-        store = searcher(config).store
-        for name in stale:
-            store.delete_document(name)
-        ingest([corpus_dir], config, progress=True, sentences=sentences)
-    current = vectors_current(config)
-    if not current:
-        print("WARNING: cached vectors differ from the current embedder's: run with --rebuild", file=sys.stderr)
-    remembered = json.loads(meta_file.read_text())
-    build = Build(
-        documents=len(texts) - len(report.skipped),
-        chunks=len(searcher(config).chunks),
-        embedded=int(remembered["embedded"]),
-        ingest_s=round(seconds, 2),
-        cold_ingest_s=float(remembered["cold_ingest_s"]),
-        cached=report.embedded == 0,
-        rechunked=len(stale),
-        vectors_current=current,
-        index_dir=str(config.index_dir),
-    )
-    return config, build
-
-
-def document_ranking(question: str, config: Config, depth: int, mode: str) -> list[str]:
-    """Paragraph file names, best first: each at the rank of its best chunk."""
-    chunks = searcher(config).chunks
-    seen: dict[str, None] = {}
-    for hit in rank(question, config, depth=depth, mode=mode):
-        seen.setdefault(chunks[hit.index].source, None)
-    return list(seen)
+    counts = common.chrome_counts(paragraphs)
+    lost = sum(not any(a in counts.kept[q.source] for a in q.answers) for q in questions)
+    return ParagraphsLoss(**counts.loss(), answers_lost=lost)
 
 
 def evaluate_retrieval(mode: str, questions: list[Question], config: Config, depth: int) -> RetrievalResult:
     from tqdm import tqdm
 
-    document_ranking("warm-up question", config, depth, mode)  # model, BM25, Chroma segments
+    common.document_ranking("warm-up question", config, depth, mode)  # model, BM25, Chroma segments
     positions: list[int | None] = []
     latency: list[float] = []
     for q in tqdm(questions, desc=f"{mode:>7} retrieval", unit="q", file=sys.stderr):
-        t = time.perf_counter()
-        ranking = document_ranking(q.text, config, depth, mode)
-        latency.append((time.perf_counter() - t) * 1000)
+        ranking = common.timed_ms(latency, common.document_ranking, q.text, config, depth, mode)
         positions.append(ranking.index(q.source) if q.source in ranking else None)
     n = len(positions)
 
@@ -289,6 +129,7 @@ def evaluate_retrieval(mode: str, questions: list[Question], config: Config, dep
         return round(sum(p is not None and p < k for p in positions) / n, 4)
 
     top10 = [p for p in positions if p is not None and p < 10]
+    p50, p95 = common.latency_p50_p95(latency)
     return RetrievalResult(
         mode=mode,
         questions=n,
@@ -297,8 +138,8 @@ def evaluate_retrieval(mode: str, questions: list[Question], config: Config, dep
         recall_at_10=recall(10),
         mrr_at_10=round(sum(1 / (p + 1) for p in top10) / n, 4),
         ndcg_at_10=round(sum(1 / math.log2(p + 2) for p in top10) / n, 4),
-        latency_ms_p50=round(statistics.median(latency), 1),
-        latency_ms_p95=round(percentile(latency, 0.95), 1),
+        latency_ms_p50=p50,
+        latency_ms_p95=p95,
     )
 
 
@@ -324,9 +165,7 @@ def evaluate_answers(questions: list[Question], config: Config) -> AnswerResult:
     ask("warm-up question", config=config)
     contained, em, f1, refused, cited, words, latency = [], [], [], [], [], [], []
     for q in tqdm(questions, desc="    ask", unit="q", file=sys.stderr):
-        t = time.perf_counter()
-        answer = ask(q.text, config=config)
-        latency.append((time.perf_counter() - t) * 1000)
+        answer = common.timed_ms(latency, ask, q.text, config=config)
         text = _MARKER.sub("", answer.text).strip() if answer.answerable else ""
         refused.append(not answer.answerable)
         contained.append(any(a.lower() in text.lower() for a in q.answers))
@@ -336,6 +175,7 @@ def evaluate_answers(questions: list[Question], config: Config) -> AnswerResult:
         if answer.answerable:
             words.append(len(text.split()))
     n, answered = len(questions), len(questions) - sum(refused)
+    p50, p95 = common.latency_p50_p95(latency)
     return AnswerResult(
         questions=n,
         contained=round(sum(contained) / n, 4),
@@ -345,19 +185,19 @@ def evaluate_answers(questions: list[Question], config: Config) -> AnswerResult:
         gold_cited=round(sum(cited) / n, 4),
         contained_when_answered=round(sum(contained) / answered, 4) if answered else 0.0,
         mean_answer_words=round(statistics.fmean(words), 1) if words else 0.0,
-        latency_ms_p50=round(statistics.median(latency), 1),
-        latency_ms_p95=round(percentile(latency, 0.95), 1),
+        latency_ms_p50=p50,
+        latency_ms_p95=p95,
     )
 
 
 def print_report(
-    build: Build, loss: ChromeLoss, retrieval: list[RetrievalResult], answers: AnswerResult | None, subset: bool
+    build: common.Build,
+    loss: ParagraphsLoss,
+    retrieval: list[RetrievalResult],
+    answers: AnswerResult | None,
+    subset: bool,
 ) -> None:
-    print()
-    state = "reused cached index" if build.cached else "built now"
-    print(f"Corpus: {build.documents} paragraphs, {build.chunks} chunks ({state}, {build.embedded} texts embedded)")
-    print(f"Ingest: {build.cold_ingest_s:.1f} s cold; {build.ingest_s:.2f} s this run")
-    print(f"Cache: {build.rechunked} documents re-chunked, vectors current: {build.vectors_current}")
+    common.print_build(build, "paragraphs")
     print(
         f"Site-chrome filter: {loss.affected} of {loss.documents} paragraphs lose text "
         f"({loss.chars_dropped} of {loss.chars_total} non-blank characters), {loss.emptied} emptied; "
@@ -382,25 +222,27 @@ def print_report(
         print(f"  gold paragraph cited    {a.gold_cited:.3f}")
         print(f"  latency p50 / p95       {a.latency_ms_p50:.0f} ms / {a.latency_ms_p95:.0f} ms")
     if subset:
-        print("NOTE: sub-corpus run (--docs): figures are not comparable with the published ones.")
+        print(common.SUBSET_NOTE)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--limit", type=int, help="only the first N sampled questions (smoke run)")
-    parser.add_argument("--docs", type=int, help="sub-corpus: the gold paragraphs plus others up to N (smoke run)")
+    parser = common.benchmark_parser(
+        __doc__,
+        "only the first N sampled questions (smoke run)",
+        "sub-corpus: the gold paragraphs plus others up to N (smoke run)",
+    )
     parser.add_argument(
         "--sample", type=int, default=SAMPLE, help=f"questions sampled with Random(0) (default {SAMPLE})"
     )
-    parser.add_argument("--modes", nargs="*", choices=MODES, default=list(MODES), help="retrieval modes to rank")
+    parser.add_argument(
+        "--modes", nargs="*", choices=common.MODES, default=list(common.MODES), help="retrieval modes to rank"
+    )
     parser.add_argument("--no-ask", action="store_true", help="skip the answer benchmark")
     parser.add_argument("--depth", type=int, default=40, help="chunks ranked per question (default 40, as retrieve)")
-    parser.add_argument("--rebuild", action="store_true", help="delete the cached index and embed again")
-    parser.add_argument("--blas-threads", type=int, default=1, help="OpenBLAS threads, 0 = default (default 1)")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write the figures to this JSON file")
+    common.add_run_arguments(parser)
     parser.add_argument("--data", type=Path, default=DATA, help=f"SQuAD v1.1 dev file (default {DATA})")
     args = parser.parse_args()
-    limit_blas_threads(args.blas_threads)
+    common.limit_blas_threads(args.blas_threads)
 
     started = time.perf_counter()
     paragraphs, questions = read_squad(args.data)
@@ -409,28 +251,20 @@ def main() -> None:
         sample = sample[: args.limit]
     paragraphs = select_paragraphs(paragraphs, sample, args.docs)
     loss = chrome_loss(paragraphs, sample)
-    workdir = cache_dir(args.data, paragraphs, args.docs is None)
-    config, build = build_index(workdir, paragraphs, sentences=True, rebuild=args.rebuild)
+    workdir = common.cache_dir("squad", args.data, paragraphs, args.docs is None)
+    config, build = common.build_index(workdir, paragraphs, sentences=True, rebuild=args.rebuild)
     retrieval = [evaluate_retrieval(mode, sample, config, args.depth) for mode in args.modes]
     answers = None if args.no_ask else evaluate_answers(sample, config)
     print_report(build, loss, retrieval, answers, args.docs is not None)
-    total = time.perf_counter() - started
-    print(f"Total run time: {total:.0f} s")
+    total = common.print_total(started)
     if args.json:
-        figures = {
-            "benchmark": "squad-v1.1-dev",
-            "date": time.strftime("%Y-%m-%d"),
-            "depth": args.depth,
-            "blas_threads": args.blas_threads,
-            "rag_code": code_fingerprint(),
-            "build": asdict(build),
-            "chrome_loss": asdict(loss),
+        figures = common.figures_header("squad-v1.1-dev", args.depth, args.blas_threads, build, loss) | {
             "retrieval": [asdict(r) for r in retrieval],
             "ask": asdict(answers) if answers else None,
             "references": REFERENCES,
             "run_s": round(total, 1),
         }
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        common.write_json(args.json, figures)
 
 
 if __name__ == "__main__":
