@@ -93,7 +93,11 @@ def values(text: str, kind: str, near: list[str] | None = None) -> set[str]:
     if kind == "number":
         return {n.rstrip(".,") for n in _NUMBER.findall(text)}
     if kind == "title":
-        found = [(m.start(), _SAME_TITLE.get(m.group(0).lower(), m.group(0))) for m in _TITLES.finditer(text)]
+        found = [
+            (m.start(), _SAME_TITLE.get(m.group(0).lower(), m.group(0)))
+            for m in _TITLES.finditer(text)
+            if not _names_someone_else(text[m.end() :], near or [])
+        ]
         anchors = [m.start() for name in (near or []) for m in re.finditer(re.escape(name), text, re.I)]
         if not found or not anchors:
             return set()
@@ -101,6 +105,19 @@ def values(text: str, kind: str, near: list[str] | None = None) -> set[str]:
         normal = title if title.isupper() else title.lower()
         return {normal} if distance <= 60 else set()
     return set()
+
+
+_FOLLOWING_NAME = re.compile(r"\s+((?:[A-Z][\w'’\-]*\s*){1,3})")
+
+
+def _names_someone_else(after: str, near: list[str]) -> bool:
+    """Is a title directly followed by another person's name ("senior researcher Jan
+    Leike" when the question is about Sutskever)? Then the title is that person's."""
+    m = _FOLLOWING_NAME.match(after)
+    if not m:
+        return False
+    following = {w.lower().rstrip("’'s") for w in m.group(1).split()}
+    return not following & {n.lower() for n in near}
 
 
 def _grams(text: str) -> set[tuple[str, ...]]:

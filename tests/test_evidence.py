@@ -19,6 +19,9 @@ def test_values_by_kind() -> None:
     assert values("OpenAI CTO Greg Brockman", "title", ["Brockman"]) == {"CTO"}
     assert values("OpenAI's president Greg Brockman took to social media", "title", ["Brockman"]) == {"president"}
     assert values("Sam Altman, CEO of Open AI, said", "title", ["Brockman"]) == set()  # someone else's title
+    both = "Co-founder Ilya Sutskever and senior researcher Jan Leike were appointed as co-leads."
+    assert values(both, "title", ["Ilya", "Sutskever"]) == set()  # "senior researcher" is Leike's
+    assert values(both, "title", ["Jan", "Leike"]) == {"senior researcher"}
     assert answer_kind("On what date did Leike resign?") == "date"
     assert answer_kind("What is Greg Brockman's title?") == "title"
     assert answer_kind("Who replaced Sutskever?") is None
