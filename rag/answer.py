@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .chunking import split_sentences
 from .config import Config
 from .evidence import Version, answer_kind, independent, relative_dates, restates, values, versions
@@ -95,7 +97,7 @@ class Candidate:
         return sum(WEIGHTS[name] * value for name, value in self.features.items())
 
 
-def _sentence_similarities(question: str, spans: list[tuple[StoredChunk, int, int]], s: Searcher) -> list[float]:
+def _sentence_similarities(q: np.ndarray, spans: list[tuple[StoredChunk, int, int]], s: Searcher) -> list[float]:
     """Cosine similarity of the question with each sentence (vectors stored at ingest)."""
     ids = [sentence_id(c.source, c.sha256, c.start + a, c.start + b) for c, a, b in spans]
     stored = s.store.sentence_vectors(ids)
@@ -103,7 +105,6 @@ def _sentence_similarities(question: str, spans: list[tuple[StoredChunk, int, in
     if missing:  # an index built without sentence vectors: embed those now
         fresh = s.embedder.embed([spans[i][0].text[spans[i][1] : spans[i][2]] for i in missing])
         stored.update({ids[i]: fresh[n] for n, i in enumerate(missing)})
-    q = s.embedder.embed([question])[0]
     return [float(stored[sid] @ q) for sid in ids]
 
 
@@ -140,7 +141,8 @@ def candidates(question: str, history: list[str], config: Config) -> list[Candid
     s = searcher(config)
     context = conversation_context(question, history, config)
     query = f"{question} {context}".strip()
-    hits = rank(query, config, depth=max(4 * config.k, 40))[: config.k]
+    vector = s.embedder.embed([query])[0]  # once: for retrieval and for sentence similarity
+    hits = rank(query, config, depth=max(4 * config.k, 40), vector=vector)[: config.k]
     weights = s.bm25.expand(question)
     weights |= {t: 0.5 * w for t, w in s.bm25.expand(context).items() if t not in weights}
     idf = {t: w * s.bm25.idf(t) for t, w in weights.items()}
@@ -163,7 +165,7 @@ def candidates(question: str, history: list[str], config: Config) -> list[Candid
                 seen.add((chunk.source, chunk.start + a))
                 spans.append((position, chunk, a, b, previous))
             previous = chunk.start + a
-    similarities = _sentence_similarities(query, [(c, a, b) for _, c, a, b, _ in spans], s)
+    similarities = _sentence_similarities(vector, [(c, a, b) for _, c, a, b, _ in spans], s)
     out = []
     for (position, chunk, a, b, previous), similarity in zip(spans, similarities, strict=True):
         text = chunk.text[a:b]

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 
+# Attribution lines ("Source: AP News", "Cryptopolitan reporting by ..."): chrome, and where
+# they stand past the first third of a page, the start of its footer.
+_ATTRIBUTION = (r"^source\s*:\s*\S.{0,80}$", r"^\S+(\s\S+){0,3} reporting by \S.{0,80}$")
+
 # A line that is chrome wherever it stands.
 _CHROME_LINE = [
     re.compile(p, re.IGNORECASE)
@@ -21,11 +25,10 @@ _CHROME_LINE = [
         r"^(advertisement|sponsored( content)?)\s*:?$",
         r"^(sign up|subscribe|log ?in|see more|share( this)?( article| story| post)?|print|email)$",
         r"^(date|published|posted|updated)\s*:?\s*\d{4}-\d{2}-\d{2}$",
-        r"^source\s*:\s*\S.{0,80}$",
-        r"^\S+(\s\S+){0,3} reporting by \S.{0,80}$",
         r"^(photo|image|photograph|picture)s?\s*(via|by|:|credit)\b.{0,80}$",
         r"^courtesy( of)?\s.{0,80}$",
         r"^(credit|getty images|reuters|ap photo)\b.{0,80}$",
+        *_ATTRIBUTION,
     )
 ]
 
@@ -37,11 +40,10 @@ _FOOTER_START = [
         r"comment policy",
         r"^keep digging$",
         r"^bottom of (the )?page$",
-        r"^source\s*:\s*\S.{0,80}$",
-        r"^\S+(\s\S+){0,3} reporting by \S.{0,80}$",
         r"^earn more .{0,40} by sharing",
         r"^(related|recommended|more) (articles|stories|posts|news)$",
         r"^(want to stay ahead|sign up for our newsletter|upcoming events)\b",
+        *_ATTRIBUTION,
     )
 ]
 

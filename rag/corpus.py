@@ -20,7 +20,8 @@ from .errors import CorpusError
 log = logging.getLogger("rag")
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm"}
-_MONTHS = "January February March April May June July August September October November December".split()
+MONTHS = "January February March April May June July August September October November December".split()
+WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,12 @@ def _date(text: str) -> str | None:
     if iso:
         return "-".join(iso.groups())
     named = re.search(
-        r"^\s*(?:date|published|posted)\s*:?\s*({}) (\d{{1,2}}), (\d{{4}})\s*$".format("|".join(_MONTHS)),
+        r"^\s*(?:date|published|posted)\s*:?\s*({}) (\d{{1,2}}), (\d{{4}})\s*$".format("|".join(MONTHS)),
         head,
         re.M | re.I,
     )
     if named:
-        month = _MONTHS.index(named.group(1).capitalize()) + 1
+        month = MONTHS.index(named.group(1).capitalize()) + 1
         return f"{named.group(3)}-{month:02d}-{int(named.group(2)):02d}"
     return None
 

@@ -14,11 +14,12 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .corpus import MONTHS, WEEKDAYS
 from .lexical import terms, words
 
-_MONTHS = "January February March April May June July August September October November December".split()
-_MONTH_DAY = re.compile(rf"\b({'|'.join(_MONTHS)})\s+(\d{{1,2}})\b")
-_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_MONTH_DAY = re.compile(rf"\b({'|'.join(MONTHS)})\s+(\d{{1,2}})\b")
+_DAYS = "|".join(WEEKDAYS)
+_WEEKDAY = re.compile(rf"\b({_DAYS})\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*%?")
 _TITLES = re.compile(
     r"\b(chief executive officer|chief executive|CEO|president|chief technology officer|CTO|chief scientist|"
@@ -55,11 +56,8 @@ class Version:
 
 
 _RELATIVE = re.compile(
-    r"\b((last|this|next|earlier this|later this) (week|month|year|weekend|"
-    r"January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|yesterday|today|"
-    r"(on )?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
-    r"(two|three|\d+) (days|weeks|months) ago)\b",
+    rf"\b((last|this|next|earlier this|later this) (week|month|year|weekend|{'|'.join(MONTHS)}|{_DAYS})|"
+    rf"yesterday|today|(on )?({_DAYS})|(two|three|\d+) (days|weeks|months) ago)\b",
     re.I,
 )
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .corpus import MONTHS, WEEKDAYS
 from .lexical import STOP_WORDS, terms
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = "(?:" + "|".join(MONTHS) + ")"
+_WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|dozen|half"
 
 

@@ -195,25 +195,23 @@ class Hit:
     """Position in ``Searcher.chunks``."""
     score: float
     """Reciprocal-rank-fusion score."""
-    similarity: float
-    """Cosine similarity of question and chunk (0 when outside the dense candidates)."""
 
 
-def rank(question: str, config: Config, depth: int, mode: str = "hybrid") -> list[Hit]:
+def rank(
+    question: str, config: Config, depth: int, mode: str = "hybrid", vector: np.ndarray | None = None
+) -> list[Hit]:
     """Chunks ranked for ``question``, best first (fused, near-duplicates demoted).
-    ``mode`` "dense" or "lexical" uses one ranking alone (for benchmarks)."""
+    ``mode`` "dense" or "lexical" uses one ranking alone (for benchmarks); ``vector`` is
+    the question's embedding when the caller already has it."""
     s = searcher(config)
     if not s.chunks:
         return []
     dense: list[int] = []
     sentences: list[int] = []
-    similarity: dict[int, float] = {}
     if mode in ("hybrid", "dense"):
-        vector = s.embedder.embed([question])[0]
-        nearest = [(s.by_id[cid], sim) for cid, sim in s.store.nearest(vector, depth + 10) if cid in s.by_id]
-        similarity = dict(nearest[:depth])
-        dense = [i for i, _ in nearest[:depth]]
-    if mode == "hybrid":
+        vector = s.embedder.embed([question])[0] if vector is None else vector
+        dense = [s.by_id[cid] for cid, _ in s.store.nearest(vector, depth + 10) if cid in s.by_id][:depth]
+    if mode == "hybrid" and vector is not None:
         sentences = _sentence_ranking(s, vector, depth)
     lexical: list[int] = []
     if mode in ("hybrid", "lexical"):
@@ -227,7 +225,7 @@ def rank(question: str, config: Config, depth: int, mode: str = "hybrid") -> lis
             fused[i] = fused.get(i, 0.0) + weight / (RRF_K + r + 1)
     ordered = sorted(fused, key=lambda i: -fused[i])
     ordered = _demote_duplicates(ordered[:DUPLICATE_WINDOW], s) + ordered[DUPLICATE_WINDOW:]
-    return [Hit(i, fused[i], similarity.get(i, 0.0)) for i in ordered]
+    return [Hit(i, fused[i]) for i in ordered]
 
 
 def _sentence_ranking(s: Searcher, vector: np.ndarray, depth: int) -> list[int]:

@@ -183,9 +183,6 @@ class Store:
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
 
-    def chunk_count(self) -> int:
-        return int(self._chunks.count())
-
     def all_chunks(self) -> list[StoredChunk]:
         out: list[StoredChunk] = []
         total, page = self._chunks.count(), 5000
