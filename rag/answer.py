@@ -11,10 +11,28 @@ import numpy as np
 
 from .chunking import split_sentences
 from .config import Config
-from .evidence import Version, answer_kind, independent, relative_dates, restates, values, versions
+from .evidence import (
+    ANCHORED_KINDS,
+    Version,
+    answer_kind,
+    independent,
+    is_named,
+    relative_dates,
+    restates,
+    values,
+    versions,
+)
 from .ingest import sentence_id
 from .lexical import terms
-from .question import expected_type, is_context_dependent, is_list_question, name_words, names, wants_name
+from .question import (
+    answer_is_subject,
+    expected_type,
+    is_context_dependent,
+    is_list_question,
+    name_words,
+    names,
+    wants_name,
+)
 from .retrieval import Passage, Searcher, clean_question, rank, searcher
 from .store import StoredChunk
 
@@ -119,16 +137,22 @@ MAX_TURNS = 3
 
 
 def conversation_context(question: str, history: list[str], config: Config) -> str:
-    """For a question that leans on earlier turns ("Who took his place?"), the names of
-    the previous question and of the answer it got ("Jan Leike", "Pachocki"). A
-    self-contained question gets nothing, so earlier turns cannot pollute it."""
+    """For a question that leans on earlier turns ("Who took his place?"), the names it
+    refers back to: those of the previous question, of what that question itself referred
+    back to, and of the answer it got when that answer is the new subject ("Who replaced
+    Sutskever?" then "What does Altman expect of him?"). A self-contained question gets
+    nothing, so earlier turns cannot pollute it."""
     if not history or not is_context_dependent(question):
         return ""
-    previous = history[-1]
-    chosen = select(previous, candidates(previous, history[-MAX_TURNS:-1], config))
-    asked = name_words(previous)
-    found = [w for w in name_words(" ".join(c.text for c in chosen)) if w.lower() not in {a.lower() for a in asked}]
-    return " ".join(asked + found)
+    previous, earlier = history[-1], history[-MAX_TURNS:-1]
+    words = name_words(previous) + name_words(conversation_context(previous, earlier, config))
+    if answer_is_subject(previous, question):
+        chosen = select(previous, candidates(previous, earlier, config))
+        words += name_words(" ".join(c.text for c in chosen))
+    unique: dict[str, str] = {}
+    for w in words:
+        unique.setdefault(w.lower(), w)
+    return " ".join(unique.values())
 
 
 def retrieval_query(question: str, history: list[str], config: Config) -> str:
@@ -136,13 +160,13 @@ def retrieval_query(question: str, history: list[str], config: Config) -> str:
     return f"{question} {conversation_context(question, history, config)}".strip()
 
 
-def candidates(question: str, history: list[str], config: Config) -> list[Candidate]:
-    """The sentences of the top passages for ``question``, best first."""
+def candidates(question: str, history: list[str], config: Config, k: int | None = None) -> list[Candidate]:
+    """The sentences of the top ``k`` passages (default ``config.k``) for ``question``, best first."""
     s = searcher(config)
     context = conversation_context(question, history, config)
     query = f"{question} {context}".strip()
     vector = s.embedder.embed([query])[0]  # once: for retrieval and for sentence similarity
-    hits = rank(query, config, depth=max(4 * config.k, 40), vector=vector)[: config.k]
+    hits = rank(query, config, depth=max(4 * config.k, 40, k or 0), vector=vector)[: k or config.k]
     weights = s.bm25.expand(question)
     weights |= {t: 0.5 * w for t, w in s.bm25.expand(context).items() if t not in weights}
     idf = {t: w * s.bm25.idf(t) for t, w in weights.items()}
@@ -242,27 +266,48 @@ def _supporters(question: str, best: Candidate, ranked: list[Candidate], s: Sear
     return out
 
 
-def _conflicts(question: str, ranked: list[Candidate], s: Searcher) -> list[tuple[Version, Candidate]]:
-    """Versions of the asked date/number/title that equally relevant sentences disagree on,
-    each with its best sentence."""
+WITNESS_K = 20
+"""For a job title or weekday, passages this deep are searched for sentences that give
+the named person's version ("former chief scientist Mr. Satskever")."""
+CITES_PER_VERSION = 2
+"""Each version of a conflict is quoted from up to this many different articles."""
+
+
+def _conflicts(
+    question: str, ranked: list[Candidate], deep: list[Candidate], s: Searcher
+) -> list[tuple[Version, list[Candidate]]]:
+    """Versions of the asked date/number/title that relevant sentences disagree on, each
+    with the sentences that give it, from different articles, best first."""
     kind = answer_kind(question)
     if kind is None or not ranked:
         return []
     anchors = _anchors(question, s)
-    strong = [c for c in ranked if c.score >= CONFLICT_SCORE * ranked[0].score]
+    witnesses = [c for c in ranked if c.score >= CONFLICT_SCORE * ranked[0].score]
+    if kind in ANCHORED_KINDS:  # a sentence naming the person is a witness even if ranked lower
+        witnesses += [
+            c
+            for c in deep
+            if c not in witnesses and c.features["similarity"] >= MIN_SIMILARITY and _names_anchor(c.text, anchors)
+        ]
     # A sentence holding several values of the kind ("13, 154 and 18") is no witness for
     # any one of them; versions must come from different sentences.
-    found = [
-        (s.chunks[c.chunk].source, c.text, vals) for c in strong if len(vals := values(c.text, kind, anchors)) == 1
-    ]
-    found_versions = versions(kind, found)[:MAX_VERSIONS]
-    out: list[tuple[Version, Candidate]] = []
+    found = [(c, vals) for c in witnesses if len(vals := values(c.text, kind, anchors)) == 1]
+    found_versions = versions(kind, [(s.chunks[c.chunk].source, c.text, vals) for c, vals in found])[:MAX_VERSIONS]
+    out: list[tuple[Version, list[Candidate]]] = []
     for version in found_versions:
-        best = next(c for c in strong if c.text == next(t for _, t, v in found if version.value in v))
-        out.append((version, best))
-    if len({best.text for _, best in out}) < 2:
+        cited: list[Candidate] = []
+        for c, vals in found:
+            sources = {s.chunks[x.chunk].source for x in cited}
+            if version.value in vals and s.chunks[c.chunk].source not in sources and len(cited) < CITES_PER_VERSION:
+                cited.append(c)
+        out.append((version, cited))
+    if len({cited[0].text for _, cited in out}) < 2:
         return []
     return out
+
+
+def _names_anchor(text: str, anchors: list[str]) -> bool:
+    return any(is_named(w, anchors) for w in name_words(text))
 
 
 def ask(question: str, history: list[str] | None = None, config: Config | None = None) -> Answer:
@@ -272,15 +317,22 @@ def ask(question: str, history: list[str] | None = None, config: Config | None =
     text = clean_question(question, config)
     earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()]
     s = searcher(config)
-    ranked = candidates(text, earlier, config)
+    deep = candidates(text, earlier, config, k=WITNESS_K if answer_kind(text) in ANCHORED_KINDS else None)
+    ranked = [c for c in deep if c.rank < config.k]
     chosen = select(text, ranked)
     if not chosen:
         return Answer(REFUSAL, False, [], articles=len(s.docs))
-    conflicts = _conflicts(text, ranked, s)
+    conflicts = _conflicts(text, ranked, deep, s)
     if conflicts:
-        chosen = [best for _, best in conflicts]
-        parts = ["The articles disagree."]
-        parts += [f"{version.value}: {cand.text} [{n}]" for n, (version, cand) in enumerate(conflicts, start=1)]
+        chosen = [c for _, cited in conflicts for c in cited]
+        parts, n = ["The articles disagree."], 0
+        for version, cited in conflicts:
+            quoted = []
+            for c in cited:
+                n += 1
+                quoted.append(f"{c.text} [{n}]")
+            count = len(version.sources)
+            parts.append(f"{version.value} ({count} article{'s' if count != 1 else ''}): " + " ".join(quoted))
     else:
         parts = [f"{cand.text} [{n}]" for n, cand in enumerate(chosen, start=1)]
     parts += _date_notes(chosen, s)

@@ -333,6 +333,10 @@ def check_thresholds(report: Report, path: Path) -> list[str]:
         value = ours.get(name)
         if value is None or value > ceiling:
             failures.append(f"{name} = {value} is above its threshold {ceiling}")
+    for category, floor in limits.get("category_accuracy_min", {}).items():
+        value = report.categories.get(category, {}).get("ours", {}).get("answer_accuracy")
+        if value is None or value < floor:
+            failures.append(f"answer_accuracy of category {category} = {value} is below its threshold {floor}")
     report.gate = failures
     return failures
 

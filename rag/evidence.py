@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from .corpus import MONTHS, WEEKDAYS
-from .lexical import terms, words
+from .lexical import phonetic, terms, words
 
 _MONTH_DAY = re.compile(rf"\b({'|'.join(MONTHS)})\s+(\d{{1,2}})\b")
 _DAYS = "|".join(WEEKDAYS)
@@ -31,12 +32,13 @@ _SAME_TITLE = {
     "chief executive officer": "CEO",
     "chief executive": "CEO",
     "chief technology officer": "CTO",
+    "head scientist": "chief scientist",
     "co-lead": "co-leader",
     "colead": "co-leader",
     "coleader": "co-leader",
     "cofounder": "co-founder",
 }
-_ASKS_TITLE = re.compile(r"\b(title|position|job|role|post)\b", re.I)
+_ASKS_TITLE = re.compile(r"\b(title|position|job|role)\b|\b(what|which) post\b|\bpost did \w+ hold\b", re.I)
 DUPLICATE_OVERLAP = 0.6
 """Share of word 4-grams two sentences must share to count as copies of one original."""
 RESTATE_OVERLAP = 0.5
@@ -65,6 +67,10 @@ _RELATIVE = re.compile(
 def relative_dates(text: str) -> list[str]:
     """Relative time expressions in a sentence ("last July", "on Tuesday"), in order."""
     return [m.group(0) for m in _RELATIVE.finditer(text)]
+
+
+ANCHORED_KINDS = frozenset({"title", "weekday"})
+"""Kinds of value read next to the person's name, so any sentence naming them can give one."""
 
 
 def answer_kind(question: str) -> str | None:
@@ -96,26 +102,52 @@ def values(text: str, kind: str, near: list[str] | None = None) -> set[str]:
             for m in _TITLES.finditer(text)
             if not _names_someone_else(text[m.end() :], near or [])
         ]
-        anchors = [m.start() for name in (near or []) for m in re.finditer(re.escape(name), text, re.I)]
-        if not found or not anchors:
+        anchors = [m for m in _CAPITALISED_WORD.finditer(text) if is_named(m.group(0), near or [])]
+        # "Pachocki was appointed as chief scientist upon Sutskever's resignation": a
+        # possessive name is a title holder only just before the title ("Leike's role as ...")
+        nearby = [
+            (abs(p - m.start()), t)
+            for p, t in found
+            for m in anchors
+            if not m.group(0).endswith(("'s", "’s")) or 0 < p - m.end() <= 30
+        ]
+        if not nearby:
             return set()
-        distance, title = min((min(abs(p - a) for a in anchors), t) for p, t in found)
+        distance, title = min(nearby)
         normal = title if title.isupper() else title.lower()
         return {normal} if distance <= 60 else set()
     return set()
 
 
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’\-]*")
+_HONORIFIC = re.compile(r"\s*\b(Mr|Mrs|Ms|Dr)\.")
 _FOLLOWING_NAME = re.compile(r"\s+((?:[A-Z][\w'’\-]*\s*){1,3})")
+NAME_LIKENESS = 0.75
+"""How alike two spellings must sound to be one name ("Satskever" for "Sutskever")."""
+
+
+def is_named(word: str, names: list[str]) -> bool:
+    """Is ``word`` one of ``names``, as spelled or as a sound-alike misspelling of five
+    letters or more ("Satskever", "Reike"; not "Like" for "Leike")?"""
+    w = re.sub(r"['’]s?$", "", word.lower())
+    for name in names:
+        n = name.lower()
+        if w == n:
+            return True
+        if len(w) >= 5 and SequenceMatcher(None, phonetic(w), phonetic(n)).ratio() >= NAME_LIKENESS:
+            return True
+    return False
 
 
 def _names_someone_else(after: str, near: list[str]) -> bool:
     """Is a title directly followed by another person's name ("senior researcher Jan
-    Leike" when the question is about Sutskever)? Then the title is that person's."""
-    m = _FOLLOWING_NAME.match(after)
+    Leike" when the question is about Sutskever)? Then the title is that person's.
+    An honorific is skipped ("chief scientist Mr. Satskever")."""
+    honorific = _HONORIFIC.match(after)
+    m = _FOLLOWING_NAME.match(after[honorific.end() :] if honorific else after)
     if not m:
         return False
-    following = {w.lower().rstrip("’'s") for w in m.group(1).split()}
-    return not following & {n.lower() for n in near}
+    return not any(is_named(w, near) for w in m.group(1).split())
 
 
 def _grams(text: str) -> set[tuple[str, ...]]:

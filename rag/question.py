@@ -68,6 +68,11 @@ _WANTS_NAME = re.compile(
 )
 _LIST = re.compile(r"\b(name the|list|which (two|three|four|five)|what (two|three|four|five)|who were)\b", re.I)
 _FOLLOW_UP = re.compile(r"\b(he|she|him|his|her|hers|it|its|they|them|their|that|this|those|these|there|then)\b", re.I)
+_WANTS_PERSON = re.compile(
+    r"^\s*(who|whom|whose|which (executive|leader|researcher|co-?founder|person|employee))\b", re.I
+)
+_PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
+_DEFINITION = re.compile(r"^\s*(?i:who|what)\s+(?i:is|was|are|were)\s+[A-Z][\w'’\-]*(\s+[A-Z][\w'’\-]*)*\s*\??\s*$")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’\-]+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
@@ -96,6 +101,19 @@ def is_list_question(question: str) -> bool:
 def is_context_dependent(question: str) -> bool:
     """Does the question lean on earlier turns ("When was it formed?")?"""
     return bool(_FOLLOW_UP.search(question)) or len(terms(question)) <= 1
+
+
+def answer_is_subject(previous: str, question: str) -> bool:
+    """Does ``question`` refer to what answered ``previous`` rather than to what it asked about?
+
+    "his" after "Why did Jan Leike quit?" is Leike; "him" after "Who replaced Sutskever?"
+    is the answer; "it" after "What model did OpenAI show?" is the model named in the answer.
+    "Who is William Saunders?" is about Saunders, whatever its answer names."""
+    if _DEFINITION.match(previous):
+        return False
+    if _PERSONAL.search(question):
+        return bool(_WANTS_PERSON.match(previous))
+    return True
 
 
 def name_words(text: str) -> list[str]:

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from rag import Config, ask
-from rag.answer import REFUSAL
+from rag.answer import REFUSAL, retrieval_query
 from rag.errors import InvalidQuestionError
 
 from .conftest import file_text
@@ -48,6 +48,49 @@ def test_a_follow_up_uses_the_history(real_config: Config) -> None:
     followed = ask("When was it formed?", history=["Who led the Superalignment team?"], config=real_config)
     assert followed.answerable and "July" in followed.text
     assert followed.text != alone.text
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "carried", "not_carried"),
+    [
+        # "him" after a who-question is the person who answered it
+        (
+            "What did Altman say he expects him to deliver?",
+            ["Who replaced Ilya Sutskever as chief scientist?"],
+            {"Pachocki", "Sutskever"},
+            set(),
+        ),
+        # "he" after a question about someone stays that someone, whatever the answer names
+        (
+            "Which framework did he point to?",
+            ["How did Greg Brockman respond to Leike's criticism?"],
+            {"Brockman"},
+            {"Altman"},
+        ),
+        # the subject is carried through a chain of follow-ups, not the places an answer names
+        (
+            "What did commenters conclude was keeping him quiet?",
+            ["Who is William Saunders?", "Where did he post about his work at OpenAI?"],
+            {"Saunders"},
+            {"Forums"},
+        ),
+        # "it" after a question answered by a thing is that thing
+        (
+            "How long can the videos it generates be?",
+            ["What video generation tool did OpenAI reveal in February?"],
+            {"Sora"},
+            set(),
+        ),
+        # a self-contained question is not polluted
+        ("Who is Jakub Pachocki?", ["Why did Jan Leike quit OpenAI?"], set(), {"Leike"}),
+    ],
+)
+def test_follow_ups_carry_what_they_refer_to(
+    real_config: Config, question: str, history: list[str], carried: set[str], not_carried: set[str]
+) -> None:
+    words = set(retrieval_query(question, history, real_config).split())
+    assert carried <= words
+    assert not (not_carried & words)
 
 
 def test_answers_are_short(real_config: Config) -> None:

@@ -74,6 +74,9 @@ def test_the_gate_fails_below_a_floor_and_above_a_ceiling(tmp_path: Path) -> Non
     assert len(failures) == 2 and "hit_at_5" in failures[0] and "answerable_refused" in failures[1]
     limits.write_text("[min]\nhit_at_5 = 0.5\n", encoding="utf-8")
     assert check_thresholds(report, limits) == []
+    report.categories = {"conflict": {"ours": {"answer_accuracy": 0.5}}}
+    limits.write_text("[category_accuracy_min]\nconflict = 0.8\n", encoding="utf-8")
+    assert check_thresholds(report, limits) == ["answer_accuracy of category conflict = 0.5 is below its threshold 0.8"]
 
 
 def _tiny_qa(tmp_path: Path) -> Path:

@@ -22,9 +22,21 @@ def test_values_by_kind() -> None:
     both = "Co-founder Ilya Sutskever and senior researcher Jan Leike were appointed as co-leads."
     assert values(both, "title", ["Ilya", "Sutskever"]) == set()  # "senior researcher" is Leike's
     assert values(both, "title", ["Jan", "Leike"]) == {"senior researcher"}
+    # a misspelled name behind an honorific is still the person asked about
+    assert values("I guess former chief scientist Mr. Satskever quit", "title", ["Sutskever"]) == {"chief scientist"}
+    # "head scientist" is the same job as "chief scientist", not a second version
+    assert values("co-founder and head scientist Ilya Sutskever", "title", ["Sutskever"]) == {"chief scientist"}
+    # the title belongs to Pachocki; Sutskever's name only qualifies "resignation"
+    upon = "Pachocki was appointed as chief scientist upon Sutskever's resignation."
+    assert values(upon, "title", ["Sutskever"]) == set()
+    assert values("Leike's role as head of alignment", "title", ["Leike"]) == {"head of alignment"}
+    assert values("Like the CEO said", "title", ["Leike"]) == set()  # "Like" is no misspelled "Leike"
     assert answer_kind("On what date did Leike resign?") == "date"
     assert answer_kind("What is Greg Brockman's title?") == "title"
     assert answer_kind("Who replaced Sutskever?") is None
+    assert answer_kind("Which post did Leike hold?") == "title"
+    assert answer_kind("How did Altman describe Sutskever in his farewell post?") is None  # a post on X
+    assert answer_kind("What two words did Jan Leike post on X?") is None
 
 
 def test_disagreeing_values_become_versions_with_their_sources() -> None:
@@ -53,6 +65,22 @@ def test_a_disputed_date_shows_each_version_with_its_source(real_config: Config)
     assert {"000_338d512e274bc2d7.txt", "003_75fce2261b805b1d.txt"} <= set(answer.supported_by)
     for c in answer.citations:
         assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+
+
+def test_disputed_titles_and_weekdays_are_read_beyond_the_top_passages(real_config: Config) -> None:
+    brockman = ask("What is Greg Brockman's title at OpenAI?", config=real_config)
+    by_value = {v.value: v.sources for v in brockman.conflicts}
+    assert "003_75fce2261b805b1d.txt" in by_value["CTO"] and "004_490dfad3ab3b0151.txt" in by_value["president"]
+    # each version is quoted from up to two articles, so its sources are visible in the answer
+    assert {c.source for c in brockman.citations} >= {"003_75fce2261b805b1d.txt", "004_490dfad3ab3b0151.txt"}
+    assert "president (3 articles):" in brockman.text
+    sutskever = ask("What was Ilya Sutskever's position at OpenAI?", config=real_config)
+    assert {v.value for v in sutskever.conflicts} >= {"research director", "chief scientist"}
+    weekday = ask("On which day of the week did Jan Leike leave OpenAI?", config=real_config)
+    assert {v.value for v in weekday.conflicts} >= {"Tuesday", "Thursday"}
+    for answer in (brockman, sutskever, weekday):
+        for c in answer.citations:
+            assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
 
 
 def test_an_agreed_answer_lists_its_supporting_articles(real_config: Config) -> None:
