@@ -5,10 +5,10 @@
 >>> print(answer.text, answer.citations[0].source, answer.citations[0].start)
 """
 
-from .answer import Answer, ask
+from .answer import Answer, ask, ask_stream
 from .config import Config
 from .errors import RagError
 from .ingest import ingest
 from .retrieval import Passage, retrieve
 
-__all__ = ["Answer", "Config", "Passage", "RagError", "ask", "ingest", "retrieve"]
+__all__ = ["Answer", "Config", "Passage", "RagError", "ask", "ask_stream", "ingest", "retrieve"]

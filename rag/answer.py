@@ -4,6 +4,8 @@ refuses when the evidence is too weak."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +68,10 @@ class Answer:
 
     ``supported_by`` lists the articles (``Passage.source``) that state the answer;
     ``independent`` counts them with reprinted copies of one quote or story as one;
-    ``conflicts`` holds the disagreeing versions when the articles disagree, else []."""
+    ``conflicts`` holds the disagreeing versions when the articles disagree, else [].
+    ``answerer`` says who wrote ``text`` ("extractive" or "llm", with ``model``);
+    ``removed`` holds the sentences a model wrote that no cited passage supports;
+    ``notice`` says why the llm answerer fell back to the extractive answer."""
 
     text: str
     answerable: bool
@@ -76,6 +81,10 @@ class Answer:
     independent: int = 0
     articles: int = 0
     """How many articles the index holds (for "reported by 2 of 5 articles")."""
+    answerer: str = "extractive"
+    model: str = ""
+    removed: list[str] = field(default_factory=list)
+    notice: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +93,14 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "supported_by": self.supported_by,
             "conflicts": [v.to_dict() for v in self.conflicts],
+            "answerer": self.answerer,
+            "model": self.model,
+            "removed": self.removed,
+            "notice": self.notice,
         }
+
+    def with_notice(self, notice: str) -> Answer:
+        return dataclasses.replace(self, notice=notice)
 
     def support_line(self) -> str:
         """ "Reported by 2 of 5 articles: a.txt, b.txt" (and how many are independent)."""
@@ -311,9 +327,33 @@ def _names_anchor(text: str, anchors: list[str]) -> bool:
 
 
 def ask(question: str, history: list[str] | None = None, config: Config | None = None) -> Answer:
-    """Answer ``question`` from the articles, quoting and citing the supporting sentences.
-    ``history`` holds the earlier questions of the conversation, oldest first."""
+    """Answer ``question`` from the articles, every sentence cited to its exact span.
+    ``history`` holds the earlier questions of the conversation, oldest first. The
+    configured answerer writes it: extractive (the default) or llm."""
     config = config or Config.from_env()
+    if config.answerer == "llm":
+        from .generation import stream_answer
+
+        *_, last = stream_answer(question, history, config)
+        assert isinstance(last, Answer)
+        return last
+    return ask_extractive(question, history, config)
+
+
+def ask_stream(question: str, history: list[str] | None = None, config: Config | None = None) -> Iterator[str | Answer]:
+    """Like ``ask``, but yields the llm answerer's text as it arrives, then the checked
+    ``Answer`` (the last item). The extractive answerer yields only the ``Answer``."""
+    config = config or Config.from_env()
+    if config.answerer == "llm":
+        from .generation import stream_answer
+
+        yield from stream_answer(question, history, config)
+    else:
+        yield ask_extractive(question, history, config)
+
+
+def ask_extractive(question: str, history: list[str] | None, config: Config) -> Answer:
+    """The extractive answer: the best sentences of the top passages, quoted and cited."""
     text = clean_question(question, config)
     earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()]
     s = searcher(config)
@@ -323,16 +363,17 @@ def ask(question: str, history: list[str] | None = None, config: Config | None =
     if not chosen:
         return Answer(REFUSAL, False, [], articles=len(s.docs))
     conflicts = _conflicts(text, ranked, deep, s)
+    shown: list[Version] = []
     if conflicts:
         chosen = [c for _, cited in conflicts for c in cited]
         parts, n = ["The articles disagree."], 0
         for version, cited in conflicts:
-            quoted = []
-            for c in cited:
-                n += 1
-                quoted.append(f"{c.text} [{n}]")
+            numbers = list(range(n + 1, n + len(cited) + 1))
+            n += len(cited)
+            shown.append(dataclasses.replace(version, cited=numbers))
+            quoted = " ".join(f"{c.text} [{i}]" for i, c in zip(numbers, cited, strict=True))
             count = len(version.sources)
-            parts.append(f"{version.value} ({count} article{'s' if count != 1 else ''}): " + " ".join(quoted))
+            parts.append(f"{version.value} ({count} article{'s' if count != 1 else ''}): {quoted}")
     else:
         parts = [f"{cand.text} [{n}]" for n, cand in enumerate(chosen, start=1)]
     parts += _date_notes(chosen, s)
@@ -345,7 +386,7 @@ def ask(question: str, history: list[str] | None = None, config: Config | None =
         True,
         [_citation(cand, s) for cand in chosen],
         supported_by=sorted(first_of_source),
-        conflicts=[v for v, _ in conflicts],
+        conflicts=shown,
         independent=independent([(s.chunks[c.chunk].source, c.text) for c in supporters]),
         articles=len(s.docs),
     )

@@ -20,6 +20,9 @@ def _default_dir(name: str) -> Path:
     return here if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd() / name
 
 
+ANSWERERS = ("extractive", "llm")
+
+
 @dataclass(frozen=True)
 class Config:
     """Where the corpus and the index live, and how retrieval and answering behave.
@@ -44,6 +47,21 @@ class Config:
     """Passages returned by retrieve() and read by ask()."""
     max_question_chars: int = 2000
     """Longer questions are truncated (with a warning) before retrieval."""
+    answerer: str = "extractive"
+    """'extractive' (quotes the best sentences; the default) or 'llm' (a language model
+    writes the answer, every sentence checked against its cited passages)."""
+    llm_base_url: str = ""
+    """An OpenAI-compatible endpoint for the llm answerer, e.g. http://127.0.0.1:11434/v1."""
+    llm_model: str = ""
+    """The model name the endpoint serves."""
+    llm_api_key: str = field(default="", repr=False)
+    """The endpoint's API key, if it needs one (never printed)."""
+    llm_model_path: str = ""
+    """A local GGUF file run in-process instead of an endpoint (pip install -e '.[local-llm]')."""
+    llm_timeout: float = 60.0
+    """Seconds to wait for the endpoint to connect or to send the next piece of text."""
+    llm_max_tokens: int = 256
+    """Longest answer the model may write, in tokens."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
@@ -52,6 +70,10 @@ class Config:
             raise ConfigError(f"k must be at least 1, got {self.k}.")
         if self.chunk_tokens < 16:
             raise ConfigError(f"chunk_tokens must be at least 16, got {self.chunk_tokens}.")
+        if self.answerer not in ANSWERERS:
+            raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}, got {self.answerer!r}.")
+        if self.llm_timeout <= 0:
+            raise ConfigError(f"llm_timeout must be positive, got {self.llm_timeout}.")
         if self.chunk_overlap < 0:
             raise ConfigError(f"chunk_overlap cannot be negative, got {self.chunk_overlap}.")
 
@@ -69,6 +91,11 @@ class Config:
                     values[f.name] = int(raw)
                 except ValueError:
                     raise ConfigError(f"RAG_{f.name.upper()} must be a whole number, got {raw!r}.") from None
+            elif f.type in ("float", float):
+                try:
+                    values[f.name] = float(raw)
+                except ValueError:
+                    raise ConfigError(f"RAG_{f.name.upper()} must be a number, got {raw!r}.") from None
             else:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})

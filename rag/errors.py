@@ -26,3 +26,7 @@ class IndexNotFoundError(RagError):
 
 class IndexMismatchError(RagError):
     """The index was built with a different embedder or format than the one configured."""
+
+
+class LLMError(RagError):
+    """The language model could not be reached or gave no usable answer."""

@@ -9,6 +9,7 @@ default chunking and the same embedder, top-5, answering with its top passage.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import statistics
@@ -83,6 +84,17 @@ class Report:
             "gate_failures": self.gate,
             "failures": self.failures,
         }
+
+
+def sample(items: list[Item], per_category: int) -> list[Item]:
+    """The first ``per_category`` items of each category (a quick look at a slow answerer)."""
+    taken: dict[str, int] = {}
+    out = []
+    for item in items:
+        if taken.get(item.category, 0) < per_category:
+            taken[item.category] = taken.get(item.category, 0) + 1
+            out.append(item)
+    return out
 
 
 def load_qa(path: Path) -> list[Item]:
@@ -278,10 +290,14 @@ def _as_passage(node: Any, score: float) -> Passage:
 
 
 def evaluate(items: list[Item], config: Config, k: int = 5, baseline: bool = True, progress: bool = True) -> Report:
-    """Run both systems on every item and score them, overall and per category."""
+    """Run the systems on every item and score them, overall and per category: ours
+    (extractive), the llm answerer when ``config.answerer`` is "llm", and the baseline."""
     corpus = _Corpus(config.corpus_dir)
-    ask("warm-up", config=config)  # load the model and the index outside the timings
-    runners: dict[str, Callable[[Item], Result]] = {"ours": lambda item: run_ours(item, config, k)}
+    extractive = dataclasses.replace(config, answerer="extractive")
+    ask("warm-up", config=extractive)  # load the model and the index outside the timings
+    runners: dict[str, Callable[[Item], Result]] = {"ours": lambda item: run_ours(item, extractive, k)}
+    if config.answerer == "llm":  # the generative answerer, beside the default one
+        runners["llm"] = lambda item: run_ours(item, config, k)
     if baseline:
         runners["baseline"] = baseline_runner(config)
     results: dict[str, list[Result]] = {}

@@ -11,7 +11,7 @@ answer shows each version with its sources instead of silently picking one.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -52,6 +52,8 @@ class Version:
     value: str
     text: str
     sources: list[str]
+    cited: list[int] = field(default_factory=list)
+    """Numbers of the answer's citations that quote this version (1-based)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

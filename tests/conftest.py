@@ -9,6 +9,17 @@ from rag import Config
 from rag.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
+ANSWER_FIELDS = {
+    "text",
+    "answerable",
+    "citations",
+    "supported_by",
+    "conflicts",
+    "answerer",
+    "model",
+    "removed",
+    "notice",
+}  # the documented JSON of an answer (README: Command line)
 SEEDS = ROOT / "seeds"
 
 

@@ -8,7 +8,7 @@ from rag import Config, ask
 from rag.answer import REFUSAL, retrieval_query
 from rag.errors import InvalidQuestionError
 
-from .conftest import file_text
+from .conftest import ANSWER_FIELDS, file_text
 
 
 def _assert_verbatim(config: Config, answer) -> None:  # type: ignore[no-untyped-def]
@@ -114,6 +114,6 @@ def test_empty_question_is_an_error_and_huge_question_is_handled(built: Config) 
 
 def test_to_dict_has_exactly_the_documented_fields(built: Config) -> None:
     d = ask("Who replaced Sutskever?", config=built).to_dict()
-    assert set(d) == {"text", "answerable", "citations", "supported_by", "conflicts"}
+    assert set(d) == ANSWER_FIELDS
     for c in d["citations"]:
         assert set(c) == {"source", "title", "start", "end", "text", "score", "outlet", "date", "chunk_id"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rag import Config
 
-from .conftest import file_text
+from .conftest import ANSWER_FIELDS, file_text
 
 
 def run(args: list[str], config: Config, **env: str) -> subprocess.CompletedProcess[str]:
@@ -30,7 +30,7 @@ def test_ask_json_schema_and_verbatim_citations(built: Config) -> None:
     out = run(["ask", "Who replaced Sutskever as chief scientist?", "--json"], built)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"text", "answerable", "citations", "supported_by", "conflicts"}
+    assert set(data) == ANSWER_FIELDS
     for c in data["citations"]:
         assert file_text(built.corpus_dir, c["source"])[c["start"] : c["end"]] == c["text"]
 

@@ -18,7 +18,7 @@ import pytest
 from rag import Answer, Config, Passage, ingest
 from ui.render import answer_markdown, escape_markdown, sources_html
 
-from .conftest import ROOT, SEEDS
+from .conftest import ANSWER_FIELDS, ROOT, SEEDS
 
 CHROMIUM = "/usr/bin/chromium"
 XSS_ARTICLE = """Quorble project notes
@@ -80,7 +80,7 @@ def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, u
 
     client = Client(server, verbose=False)
     first = client.predict(question="Who replaced Sutskever as chief scientist?", history=[], api_name="/ask")
-    assert set(first) == {"text", "answerable", "citations", "supported_by", "conflicts"}
+    assert set(first) == ANSWER_FIELDS
     assert first["answerable"] and first["citations"]
     for c in first["citations"]:
         text = (ui_config.corpus_dir / c["source"]).read_text(encoding="utf-8")
@@ -95,6 +95,10 @@ def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, u
         "citations": [],
         "supported_by": [],
         "conflicts": [],
+        "answerer": "extractive",
+        "model": "",
+        "removed": [],
+        "notice": "",
     }
     with pytest.raises(Exception, match="empty"):
         client.predict(question="   ", history=[], api_name="/ask")
@@ -216,3 +220,45 @@ def test_binding_beyond_loopback_requires_auth() -> None:
         [sys.executable, "-m", "ui", "--user", "only-a-user"], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 2 and "password" in out.stderr
+
+
+def test_the_llm_answerer_streams_into_the_chat_then_shows_the_checked_answer(ui_config: Config) -> None:
+    import dataclasses
+
+    from ui.app import build
+    from ui.render import CSS, JS
+
+    from .fake_llm import fake_llm, url
+
+    def reply(messages: list[dict[str, str]]) -> str:
+        blocks = messages[1]["content"].split("<passage ")[1:]
+        n = next((i for i, b in enumerate(blocks, start=1) if "Pachocki" in b), 1)
+        return f"Jakub Pachocki was appointed as chief scientist [{n}]. The moon is made of cheese [{n}]."
+
+    with fake_llm(reply, delay=0.15) as llm, _browser() as p:
+        config = dataclasses.replace(ui_config, llm_base_url=url(llm), llm_model="scripted")
+        demo = build(config)
+        port = _free_port()
+        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, js=JS, quiet=True)
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.click("button.label-wrap:has-text('Settings')")  # the accordion holding the answerer choice
+            page.click("[data-testid='llm-radio-label']")
+            page.fill("#cw-question textarea", "Who replaced Sutskever as chief scientist?")
+            page.click("#cw-ask")
+            # the draft shows while the model is still writing...
+            page.wait_for_function(
+                "document.querySelector('#cw-chat').innerText.includes('checked against its sources')", timeout=60_000
+            )
+            # ...then the checked answer replaces it, cited, with the unsupported sentence struck out
+            page.wait_for_selector("#cw-sources mark", timeout=60_000)
+            chat = page.inner_text("#cw-chat")
+            assert "Jakub Pachocki was appointed as chief scientist." in chat and "[1]" in chat
+            assert "do not support were removed" in chat and "checked against its sources" not in chat
+            assert page.inner_text("#cw-chat del") == "The moon is made of cheese."
+            assert "Pachocki" in page.inner_text("#cw-sources mark")
+            browser.close()
+        finally:
+            demo.close()

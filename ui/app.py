@@ -10,7 +10,8 @@ from typing import Any
 import gradio as gr
 from gradio.events import api
 
-from rag import Answer, Config, ask
+from rag import Answer, Config, ask, ask_stream
+from rag.config import ANSWERERS
 from rag.errors import InvalidQuestionError, RagError
 from rag.retrieval import article_text, passage_context
 
@@ -25,6 +26,14 @@ EXAMPLES = [
 ]
 EMPTY_SOURCES = '<div class="cw-empty">Ask a question: the sources of the answer appear here.</div>'
 THINKING = "*Searching the articles…*"
+CHECKING = "*(writing; each sentence is checked against its sources when done…)*"
+
+
+def _answerer_info(config: Config) -> str:
+    model = config.llm_model_path or (f"{config.llm_model} at {config.llm_base_url}" if config.llm_base_url else "")
+    if model:
+        return f"extractive quotes the articles; llm lets {model} write the answer, then checks every sentence."
+    return "extractive quotes the articles. For llm, start the server with RAG_LLM_BASE_URL or RAG_LLM_MODEL_PATH."
 
 
 def _sources(answer: Answer, config: Config) -> str:
@@ -41,6 +50,7 @@ def build(config: Config) -> gr.Blocks:
         messages: list[dict[str, Any]],
         questions: list[str],
         k: float,
+        answerer: str,
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's idiom
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
@@ -54,8 +64,21 @@ def build(config: Config) -> gr.Blocks:
             {"role": "assistant", "content": THINKING},
         ]
         yield "", messages, questions, gr.update()
+        chosen = dataclasses.replace(config, k=int(k), answerer=answerer if answerer in ANSWERERS else config.answerer)
         try:
-            answer = ask(question, history=questions, config=dataclasses.replace(config, k=int(k)))
+            answer = None
+            if chosen.answerer == "llm":  # stream the model's draft, then show the checked answer
+                draft = ""
+                for item in ask_stream(question, questions, chosen):
+                    if isinstance(item, Answer):
+                        answer = item
+                    else:
+                        draft += item
+                        messages[-1] = {"role": "assistant", "content": f"{escape_markdown(draft)} {CHECKING}"}
+                        yield gr.update(), messages, questions, gr.update()
+            else:
+                answer = ask(question, history=questions, config=chosen)
+            assert answer is not None
         except (InvalidQuestionError, RagError) as exc:
             messages[-1] = {"role": "assistant", "content": f"**Sorry:** {escape_markdown(str(exc))}"}
             yield gr.update(), messages, questions, EMPTY_SOURCES
@@ -67,11 +90,13 @@ def build(config: Config) -> gr.Blocks:
     def reset() -> tuple[Any, ...]:
         return [], [], EMPTY_SOURCES, ""
 
-    def api_ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
-        """Answer a question from the articles. `history`: earlier questions, oldest first.
-        Returns {text, answerable, citations: [{source, title, start, end, text, score, ...}]}."""
+    def api_ask(question: str, history: list[str] | None = None, answerer: str | None = None) -> dict[str, Any]:
+        """Answer a question from the articles. `history`: earlier questions, oldest first;
+        `answerer`: "extractive" or "llm" (default: the server's setting).
+        Returns {text, answerable, citations: [{source, title, start, end, text, score, ...}], ...}."""
+        chosen = dataclasses.replace(config, answerer=answerer) if answerer in ANSWERERS else config
         try:
-            return ask(question, history=list(history or []), config=config).to_dict()
+            return ask(question, history=list(history or []), config=chosen).to_dict()
         except RagError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -105,12 +130,19 @@ def build(config: Config) -> gr.Blocks:
                     new = gr.Button("New conversation", size="sm", elem_id="cw-new")
                 with gr.Accordion("Settings", open=False):
                     k = gr.Slider(1, 10, value=config.k, step=1, label="Passages to read per question")
+                    answerer = gr.Radio(
+                        list(ANSWERERS),
+                        value=config.answerer,
+                        label="Answerer",
+                        info=_answerer_info(config),
+                        elem_id="cw-answerer",
+                    )
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="cw-sources")
         outputs = [box, chat, questions, sources]
-        send.click(respond, [box, chat, questions, k], outputs, api_visibility="private")
-        box.submit(respond, [box, chat, questions, k], outputs, api_visibility="private")
+        send.click(respond, [box, chat, questions, k, answerer], outputs, api_visibility="private")
+        box.submit(respond, [box, chat, questions, k, answerer], outputs, api_visibility="private")
         new.click(reset, None, [chat, questions, sources, box], api_visibility="private")
         api(api_ask, api_name="ask")
     demo.queue(default_concurrency_limit=4)

@@ -22,6 +22,9 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
+_MARKER_TEXT = re.compile(r"\\\[(\d+)\\\]")  # an escaped "[n]"
+
+
 def _marker(n: int) -> str:
     return f'<a href="#cw-src-{n}" title="Show source {n}">[{n}]</a>'
 
@@ -31,12 +34,22 @@ def answer_markdown(answer: Answer) -> str:
     articles report it (and, when they disagree, each version with its sources)."""
     if not answer.answerable:
         return f"**{escape_markdown(answer.text)}** Try rephrasing, or ask about something the articles cover."
-    if answer.conflicts:
+    if answer.answerer == "llm":  # the model's checked sentences, with their markers
+        body = _MARKER_TEXT.sub(lambda m: _marker(int(m.group(1))), escape_markdown(answer.text))
+        if answer.removed:
+            body += f"\n\n*{len(answer.removed)} sentence(s) the cited passages do not support were removed:* " + (
+                " ".join(f"~~{escape_markdown(r)}~~" for r in answer.removed)
+            )
+    elif answer.conflicts:
         lines = ["**The articles disagree:**"]
-        for n, (version, citation) in enumerate(zip(answer.conflicts, answer.citations, strict=False), start=1):
+        for version in answer.conflicts:
+            quoted = " ".join(
+                f"{escape_markdown(answer.citations[n - 1].text)} {_marker(n)}"
+                for n in version.cited
+                if 0 < n <= len(answer.citations)
+            )
             lines.append(
-                f"- **{escape_markdown(version.value)}** ({escape_markdown(', '.join(version.sources))}): "
-                f"{escape_markdown(citation.text)} {_marker(n)}"
+                f"- **{escape_markdown(version.value)}** ({escape_markdown(', '.join(version.sources))}): {quoted}"
             )
         body = "\n".join(lines)
     else:
@@ -46,6 +59,8 @@ def answer_markdown(answer: Answer) -> str:
         if relative:
             when = f"per an article dated {c.date}" if c.date else "the article gives no date"
             body += f"\n\n“{escape_markdown(relative[0])}” {_marker(n)}: {escape_markdown(when)}."
+    if answer.notice:
+        body = f"*{escape_markdown(answer.notice)}*\n\n" + body
     return body + (f"\n\n*{escape_markdown(answer.support_line())}*" if answer.supported_by else "")
 
 

