@@ -21,6 +21,7 @@ def _config(args: argparse.Namespace) -> Config:
 
     return Config.from_env(
         index_dir=getattr(args, "index_dir", None),
+        chroma_url=getattr(args, "chroma_url", None),
         k=getattr(args, "k", None),
         answerer=getattr(args, "answerer", None),
         llm_base_url=getattr(args, "llm_base_url", None),
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or RAG_INDEX_DIR)")
+        p.add_argument("--chroma-url", help="use the Chroma server at this URL instead (or RAG_CHROMA_URL)")
 
     def llm_options(p: argparse.ArgumentParser) -> None:
         g = p.add_argument_group("generative answers (README: 'Generative answers')")

@@ -34,7 +34,12 @@ class Config:
     corpus_dir: Path = field(default_factory=lambda: _default_dir("seeds"))
     """Folder of .txt/.md/.html articles; built into the index on first use."""
     index_dir: Path = field(default_factory=lambda: _default_dir("index"))
-    """Where the embedded Chroma index is persisted."""
+    """Where the embedded Chroma index is persisted (and, in server mode, local caches)."""
+    chroma_url: str = ""
+    """A Chroma server (``chroma run``), e.g. http://127.0.0.1:8000: the index lives there
+    instead of in ``index_dir``."""
+    chroma_timeout: float = 30.0
+    """Seconds to wait for the Chroma server before giving up."""
     collection: str = "citewise"
     """Name prefix of the Chroma collections."""
     embedder: str = "minilm"
@@ -72,8 +77,10 @@ class Config:
             raise ConfigError(f"chunk_tokens must be at least 16, got {self.chunk_tokens}.")
         if self.answerer not in ANSWERERS:
             raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}, got {self.answerer!r}.")
-        if self.llm_timeout <= 0:
-            raise ConfigError(f"llm_timeout must be positive, got {self.llm_timeout}.")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ConfigError(f"RAG_CHROMA_URL must start with http:// or https://, got {self.chroma_url!r}.")
+        if self.llm_timeout <= 0 or self.chroma_timeout <= 0:
+            raise ConfigError("llm_timeout and chroma_timeout must be positive.")
         if self.chunk_overlap < 0:
             raise ConfigError(f"chunk_overlap cannot be negative, got {self.chunk_overlap}.")
 

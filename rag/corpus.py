@@ -127,8 +127,18 @@ def _date(text: str) -> str | None:
     return None
 
 
+MAX_FILE_BYTES = 20_000_000
+"""Larger files are skipped: a news article is a few kB, and a 50 MB dump would take an
+hour to embed on a laptop CPU. Split such a file into articles."""
+
+
 def read_document(path: Path, source: str) -> Document:
     """Read one file. Raises ``CorpusError`` with the reason when it cannot be used."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CorpusError(
+            f"too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB): split it into articles"
+        )
     data = path.read_bytes()
     if not data.strip():
         raise CorpusError("empty file")

@@ -30,3 +30,7 @@ class IndexMismatchError(RagError):
 
 class LLMError(RagError):
     """The language model could not be reached or gave no usable answer."""
+
+
+class StoreUnavailableError(RagError):
+    """The Chroma server cannot be reached, or the index cannot be read."""

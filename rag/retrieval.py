@@ -108,6 +108,7 @@ def _key(config: Config) -> tuple[object, ...]:
     # Settings that only change how results are used (k, question length) share a Searcher.
     return (
         config.index_dir,
+        config.chroma_url,
         config.collection,
         config.embedder,
         config.corpus_dir,
@@ -128,7 +129,8 @@ def searcher(config: Config) -> Searcher:
                     raise
                 from .ingest import ingest
 
-                log.warning("No index at %s yet: building it from %s (first use).", config.index_dir, config.corpus_dir)
+                where = config.chroma_url or config.index_dir
+                log.warning("No index at %s yet: building it from %s (first use).", where, config.corpus_dir)
                 ingest([config.corpus_dir], config)
                 _searchers[key] = Searcher(config)
         s = _searchers[key]

