@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .chunking import CHUNKING_VERSION, Chunk, chunk_text, split_sentences
 from .config import Config
 from .corpus import Document, Skipped, load_corpus
@@ -113,7 +115,7 @@ def ingest(
                 batcher.add(_Item(doc, "chunk", n, c.start, c.end))
             for a, b in spans[doc.source]:
                 batcher.add(_Item(doc, "sentence", 0, a, b))
-        batcher.flush()
+        batcher.flush(final=True)
     finally:
         batcher.bar.close()
     current = {d.source for d in docs}
@@ -144,6 +146,9 @@ class _Batcher:
     CPU), and commits each document once all of its pieces are stored."""
 
     SIZE = 64
+    """Texts embedded together."""
+    WRITE = 512
+    """Embedded pieces written to Chroma together."""
 
     def __init__(
         self, store: Store, embedder: Any, chunker: str, existing: dict[str, DocRecord], report: IngestReport, bar: Any
@@ -151,6 +156,7 @@ class _Batcher:
         self.store, self.embedder, self.chunker = store, embedder, chunker
         self.existing, self.report, self.bar = existing, report, bar
         self.items: list[_Item] = []
+        self.pending: list[tuple[_Item, np.ndarray]] = []
         self.remaining: dict[str, int] = {}
 
     def expect(self, doc: Document, pieces: int) -> None:
@@ -161,50 +167,57 @@ class _Batcher:
         if len(self.items) >= self.SIZE:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, final: bool = False) -> None:
+        """Embed the waiting pieces; write them (and commit the documents they complete)
+        once enough are waiting, or at the end: Chroma pays a fixed cost per write."""
         items, self.items = self.items, []
-        if not items:
-            return
-        vectors = self.embedder.embed([it.doc.text[it.start : it.end] for it in items])
-        chunks = [n for n, it in enumerate(items) if it.kind == "chunk"]
-        sentences = [n for n, it in enumerate(items) if it.kind == "sentence"]
+        if items:
+            vectors = self.embedder.embed([it.doc.text[it.start : it.end] for it in items])
+            self.pending += list(zip(items, vectors, strict=True))
+            self.report.embedded += len(items)
+            self.bar.update(len(items))
+        if self.pending and (final or len(self.pending) >= self.WRITE):
+            self._write()
+
+    def _write(self) -> None:
+        pending, self.pending = self.pending, []
+        chunks = [(it, v) for it, v in pending if it.kind == "chunk"]
+        sentences = [(it, v) for it, v in pending if it.kind == "sentence"]
         if chunks:
             self.store.add_chunks(
-                ids=[chunk_id(items[n].doc, items[n].index) for n in chunks],
-                vectors=vectors[chunks],
-                texts=[items[n].doc.text[items[n].start : items[n].end] for n in chunks],
-                metas=[_chunk_metadata(items[n].doc, items[n].start, items[n].end, items[n].index) for n in chunks],
+                ids=[chunk_id(it.doc, it.index) for it, _ in chunks],
+                vectors=np.stack([v for _, v in chunks]),
+                texts=[it.doc.text[it.start : it.end] for it, _ in chunks],
+                metas=[_chunk_metadata(it.doc, it.start, it.end, it.index) for it, _ in chunks],
             )
         if sentences:
             self.store.add_sentences(
-                ids=[
-                    sentence_id(items[n].doc.source, items[n].doc.sha256, items[n].start, items[n].end)
-                    for n in sentences
-                ],
-                vectors=vectors[sentences],
+                ids=[sentence_id(it.doc.source, it.doc.sha256, it.start, it.end) for it, _ in sentences],
+                vectors=np.stack([v for _, v in sentences]),
                 metas=[
-                    {
-                        "source": items[n].doc.source,
-                        "sha256": items[n].doc.sha256,
-                        "start": items[n].start,
-                        "end": items[n].end,
-                    }
-                    for n in sentences
+                    {"source": it.doc.source, "sha256": it.doc.sha256, "start": it.start, "end": it.end}
+                    for it, _ in sentences
                 ],
             )
-        self.report.embedded += len(items)
-        self.bar.update(len(items))
-        for it in items:
+        complete = []
+        for it, _ in pending:
             self.remaining[it.doc.source] -= 1
             if self.remaining[it.doc.source] == 0:
-                self._commit(it.doc)
+                complete.append(it.doc)
+        if complete:
+            self._commit(complete)
 
-    def _commit(self, doc: Document) -> None:
-        self.store.delete_stale_chunks(doc.source, doc.sha256)
-        self.store.put_document(
-            DocRecord(doc.source, doc.sha256, self.chunker, doc.title, doc.outlet, doc.date), doc.text
-        )
-        (self.report.updated if doc.source in self.existing else self.report.added).append(doc.source)
+    def _commit(self, docs: list[Document]) -> None:
+        """Make the documents whose pieces are all stored visible: their records are the
+        commit markers, written in one call, then the index version moves on."""
+        for doc in docs:
+            if doc.source in self.existing:  # a new document has no chunks of an older version
+                self.store.delete_stale_chunks(doc.source, doc.sha256)
+        records = [DocRecord(d.source, d.sha256, self.chunker, d.title, d.outlet, d.date) for d in docs]
+        self.store.put_documents(records, [d.text for d in docs])
+        self.store.bump_version()
+        for doc in docs:
+            (self.report.updated if doc.source in self.existing else self.report.added).append(doc.source)
 
 
 def chunk_id(doc: Document, index: int) -> str:

@@ -16,6 +16,7 @@ from .config import Config
 from .embedding import Embedder, get_embedder
 from .errors import IndexNotFoundError, InvalidQuestionError
 from .lexical import BM25, words
+from .snapshot import load_snapshot, save_snapshot
 from .store import DocRecord, Store, StoredChunk
 
 log = logging.getLogger("rag")
@@ -64,19 +65,27 @@ class Searcher:
             version = self.store.version()
             if version == self._version:
                 return
-            docs = self.store.documents()
+            cached = load_snapshot(self.config, version)
+            if cached is None:
+                docs = self.store.documents()
+                committed = [
+                    c for c in self.store.all_chunks() if c.source in docs and docs[c.source].sha256 == c.sha256
+                ]
+                bm25 = BM25([c.text for c in committed])
+                save_snapshot(self.config, version, (docs, committed, bm25))
+            else:
+                docs, committed, bm25 = cached
             from .ingest import chunker_id
 
             if any(d.chunker != chunker_id(self.config) for d in docs.values()):
                 log.warning("The index was built with other chunk settings: run `rag ingest` to apply them.")
-            committed = [c for c in self.store.all_chunks() if c.source in docs and docs[c.source].sha256 == c.sha256]
             self.docs: dict[str, DocRecord] = docs
             self.chunks: list[StoredChunk] = committed
             self.by_id = {c.id: i for i, c in enumerate(committed)}
             self.by_source: dict[str, list[int]] = {}
             for i, c in sorted(enumerate(committed), key=lambda x: x[1].start):
                 self.by_source.setdefault(c.source, []).append(i)
-            self.bm25 = BM25([c.text for c in committed])
+            self.bm25 = bm25
             self._shingles: dict[int, set[tuple[str, ...]]] = {}
             self._version = version
 

@@ -233,10 +233,12 @@ class Store:
             raise RagError(f"{source!r} is not in the index.")
         return str((got["documents"] or [""])[0])
 
-    def put_document(self, record: DocRecord, text: str) -> None:
-        meta: dict[str, Any] = {k: v for k, v in record.__dict__.items() if v is not None}
+    def put_documents(self, records: list[DocRecord], texts: list[str]) -> None:
+        metas: list[dict[str, Any]] = [{k: v for k, v in r.__dict__.items() if v is not None} for r in records]
         # Chroma needs a vector for every record; documents are never searched by vector.
-        self._docs.upsert(ids=[record.source], embeddings=[[1.0]], documents=[text], metadatas=[meta])
+        self._docs.upsert(
+            ids=[r.source for r in records], embeddings=[[1.0]] * len(records), documents=texts, metadatas=metas
+        )
 
     def delete_document(self, source: str) -> None:
         self._chunks.delete(where={"source": source})

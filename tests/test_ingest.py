@@ -83,6 +83,7 @@ def test_an_ingest_that_fails_halfway_loses_nothing_and_is_completed_next_time(
     pieces = chunk_text(first.text, built.chunk_tokens, built.chunk_overlap)
     first_texts = len(pieces) + len(_sentence_spans(pieces))
     monkeypatch.setattr(_Batcher, "SIZE", 4)
+    monkeypatch.setattr(_Batcher, "WRITE", 4)
     embedder = get_embedder(built.embedder)
     real_embed = embedder.embed
     calls = {"n": 0}
