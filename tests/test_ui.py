@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 from rag import Answer, Config, Passage, ingest
 from ui.render import answer_markdown, escape_markdown, sources_html
 
-from .conftest import ANSWER_FIELDS, ROOT, SEEDS
+from .conftest import ANSWER_FIELDS, ROOT, SEEDS, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 XSS_ARTICLE = """Quorble project notes
@@ -45,12 +44,6 @@ def test_a_refusal_shows_no_sources() -> None:
     assert "No sources" in sources_html(refusal, [], [])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def ui_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     tmp = tmp_path_factory.mktemp("ui")
@@ -69,7 +62,7 @@ def server(ui_config: Config) -> Iterator[str]:
     from ui.render import CSS, JS
 
     demo = build(ui_config)
-    port = _free_port()
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, js=JS, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
@@ -210,7 +203,7 @@ def test_an_article_with_html_and_markdown_renders_as_text(server: str) -> None:
 
 def test_binding_beyond_loopback_requires_auth() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "ui", "--host", "0.0.0.0", "--port", str(_free_port())],
+        [sys.executable, "-m", "ui", "--host", "0.0.0.0", "--port", str(free_port())],
         capture_output=True,
         text=True,
         timeout=60,
@@ -238,7 +231,7 @@ def test_the_llm_answerer_streams_into_the_chat_then_shows_the_checked_answer(ui
     with fake_llm(reply, delay=0.15) as llm, _browser() as p:
         config = dataclasses.replace(ui_config, llm_base_url=url(llm), llm_model="scripted")
         demo = build(config)
-        port = _free_port()
+        port = free_port()
         demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, js=JS, quiet=True)
         try:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
