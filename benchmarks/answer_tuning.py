@@ -16,9 +16,8 @@ import itertools
 from pathlib import Path
 
 from rag import Config
-from rag.answer import WEIGHTS, Candidate, candidates
+from rag.answer import WEIGHTS, Candidate, candidates, of_asked_type
 from rag.evaluation import _Corpus, _supports, load_qa
-from rag.question import expected_type
 from rag.retrieval import Passage, searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +49,7 @@ def main() -> None:
         if not item.answerable:
             continue
         cands: list[Candidate] = candidates(item.question, item.history, config)
-        kind = expected_type(item.question)
-        if kind is not None and kind.strict:
-            cands = [c for c in cands if c.features["answer_type"]]
+        cands = of_asked_type(item.question, cands)
         labelled = []
         for c in cands:
             p = Passage(s.chunks[c.chunk].source, "", c.start, c.end, c.text, 0.0)

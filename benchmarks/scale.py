@@ -94,7 +94,10 @@ def start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
             urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
             return proc, url
         except OSError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.3)
+    proc.kill()
     raise SystemExit("chroma run did not start")
 
 

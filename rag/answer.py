@@ -19,6 +19,7 @@ from .evidence import (
     answer_kind,
     independent,
     is_named,
+    placed_by,
     relative_dates,
     restates,
     values,
@@ -161,14 +162,10 @@ def conversation_context(question: str, history: list[str], config: Config) -> s
     if not history or not is_context_dependent(question):
         return ""
     previous, earlier = history[-1], history[-MAX_TURNS:-1]
-    words = name_words(previous) + name_words(conversation_context(previous, earlier, config))
+    referred = [previous, conversation_context(previous, earlier, config)]
     if answer_is_subject(previous, question):
-        chosen = select(previous, candidates(previous, earlier, config))
-        words += name_words(" ".join(c.text for c in chosen))
-    unique: dict[str, str] = {}
-    for w in words:
-        unique.setdefault(w.lower(), w)
-    return " ".join(unique.values())
+        referred += [c.text for c in select(previous, candidates(previous, earlier, config))]
+    return " ".join(name_words(" ".join(referred)))  # each name once, first spelling kept
 
 
 def retrieval_query(question: str, history: list[str], config: Config) -> str:
@@ -226,15 +223,22 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
     return sorted(out, key=lambda c: -c.score)
 
 
+def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """For a question that needs a date, number, age... (a strict answer type), only the
+    sentences that hold one; for other questions, all of them."""
+    answer_type = expected_type(question)
+    if answer_type is not None and answer_type.strict:
+        return [c for c in ranked if c.features["answer_type"]]
+    return ranked
+
+
 def select(question: str, ranked: list[Candidate]) -> list[Candidate]:
     """The sentences to quote, or none when the articles don't answer."""
     if not ranked or max(c.features["similarity"] for c in ranked) < MIN_SIMILARITY:
         return []
-    answer_type = expected_type(question)
-    if answer_type is not None and answer_type.strict:
-        ranked = [c for c in ranked if c.features["answer_type"]]
-        if not ranked:
-            return []  # nothing retrieved holds a date/number/age... of the kind asked for
+    ranked = of_asked_type(question, ranked)
+    if not ranked:
+        return []  # nothing retrieved holds a date/number/age... of the kind asked for
     chosen = [ranked[0]]
     if is_list_question(question):  # items may be spread over sentences: add those naming new ones
         for cand in ranked[1:]:
@@ -256,8 +260,7 @@ MAX_VERSIONS = 4
 """Sentences scoring at least this share of the best one can disagree with it."""
 
 
-def _key_values(question: str, cand: Candidate, anchors: list[str]) -> set[str]:
-    kind = answer_kind(question)
+def _key_values(question: str, kind: str | None, cand: Candidate, anchors: list[str]) -> set[str]:
     if kind is not None:
         return values(cand.text, kind, anchors)
     return names(cand.text) - names(question)
@@ -269,14 +272,15 @@ def _anchors(question: str, s: Searcher) -> list[str]:
     return [w for w in name_words(question) if s.bm25.idf(terms(w)[0] if terms(w) else "") >= 1.0]
 
 
-def _supporters(question: str, best: Candidate, ranked: list[Candidate], s: Searcher) -> list[Candidate]:
-    anchors = _anchors(question, s)
-    key = _key_values(question, best, anchors)
+def _supporters(
+    question: str, kind: str | None, anchors: list[str], best: Candidate, ranked: list[Candidate]
+) -> list[Candidate]:
+    key = _key_values(question, kind, best, anchors)
     out = [best]
     for cand in ranked:
         if cand is best or cand.features["similarity"] < best.features["similarity"] - SUPPORT_SIMILARITY:
             continue
-        same = bool(_key_values(question, cand, anchors) & key) if key else restates(cand.text, best.text)
+        same = bool(_key_values(question, kind, cand, anchors) & key) if key else restates(cand.text, best.text)
         if same:
             out.append(cand)
     return out
@@ -290,14 +294,12 @@ CITES_PER_VERSION = 2
 
 
 def _conflicts(
-    question: str, ranked: list[Candidate], deep: list[Candidate], s: Searcher
+    kind: str | None, anchors: list[str], ranked: list[Candidate], deep: list[Candidate], s: Searcher
 ) -> list[tuple[Version, list[Candidate]]]:
     """Versions of the asked date/number/title that relevant sentences disagree on, each
     with the sentences that give it, from different articles, best first."""
-    kind = answer_kind(question)
     if kind is None or not ranked:
         return []
-    anchors = _anchors(question, s)
     witnesses = [c for c in ranked if c.score >= CONFLICT_SCORE * ranked[0].score]
     if kind in ANCHORED_KINDS:  # a sentence naming the person is a witness even if ranked lower
         witnesses += [
@@ -330,14 +332,9 @@ def ask(question: str, history: list[str] | None = None, config: Config | None =
     """Answer ``question`` from the articles, every sentence cited to its exact span.
     ``history`` holds the earlier questions of the conversation, oldest first. The
     configured answerer writes it: extractive (the default) or llm."""
-    config = config or Config.from_env()
-    if config.answerer == "llm":
-        from .generation import stream_answer
-
-        *_, last = stream_answer(question, history, config)
-        assert isinstance(last, Answer)
-        return last
-    return ask_extractive(question, history, config)
+    *_, last = ask_stream(question, history, config)
+    assert isinstance(last, Answer)
+    return last
 
 
 def ask_stream(question: str, history: list[str] | None = None, config: Config | None = None) -> Iterator[str | Answer]:
@@ -357,12 +354,13 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     text = clean_question(question, config)
     earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()]
     s = searcher(config)
-    deep = candidates(text, earlier, config, k=WITNESS_K if answer_kind(text) in ANCHORED_KINDS else None)
+    kind, anchors = answer_kind(text), _anchors(text, s)
+    deep = candidates(text, earlier, config, k=WITNESS_K if kind in ANCHORED_KINDS else None)
     ranked = [c for c in deep if c.rank < config.k]
     chosen = select(text, ranked)
     if not chosen:
         return Answer(REFUSAL, False, [], articles=len(s.docs))
-    conflicts = _conflicts(text, ranked, deep, s)
+    conflicts = _conflicts(kind, anchors, ranked, deep, s)
     shown: list[Version] = []
     if conflicts:
         chosen = [c for _, cited in conflicts for c in cited]
@@ -377,15 +375,12 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     else:
         parts = [f"{cand.text} [{n}]" for n, cand in enumerate(chosen, start=1)]
     parts += _date_notes(chosen, s)
-    supporters = [c for best in chosen for c in _supporters(text, best, ranked, s)]
-    first_of_source: dict[str, str] = {}
-    for c in supporters:
-        first_of_source.setdefault(s.chunks[c.chunk].source, c.text)
+    supporters = [c for best in chosen for c in _supporters(text, kind, anchors, best, ranked)]
     return Answer(
         " ".join(parts),
         True,
         [_citation(cand, s) for cand in chosen],
-        supported_by=sorted(first_of_source),
+        supported_by=sorted({s.chunks[c.chunk].source for c in supporters}),
         conflicts=shown,
         independent=independent([(s.chunks[c.chunk].source, c.text) for c in supporters]),
         articles=len(s.docs),
@@ -399,21 +394,11 @@ def _date_notes(chosen: list[Candidate], s: Searcher) -> list[str]:
         relative = relative_dates(cand.text)
         date = s.docs[s.chunks[cand.chunk].source].date
         if relative:
-            when = f"per an article dated {date}" if date else "the article gives no date"
-            notes.append(f"(“{relative[0]}” [{n}]: {when}.)")
+            notes.append(f"(“{relative[0]}” [{n}]: {placed_by(date)}.)")
     return notes
 
 
 def _citation(cand: Candidate, s: Searcher) -> Passage:
-    base = s.passage(cand.chunk, cand.score)
-    return Passage(
-        base.source,
-        base.title,
-        cand.start,
-        cand.end,
-        cand.text,
-        round(cand.score, 4),
-        base.outlet,
-        base.date,
-        base.chunk_id,
-    )
+    """The quoted sentence as a span of its article, with its passage's metadata."""
+    passage = s.passage(cand.chunk, round(cand.score, 4))
+    return dataclasses.replace(passage, start=cand.start, end=cand.end, text=cand.text)

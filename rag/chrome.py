@@ -10,42 +10,41 @@ from __future__ import annotations
 
 import re
 
+
+def _patterns(*patterns: str) -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for p in patterns]
+
+
 # Attribution lines ("Source: AP News", "Cryptopolitan reporting by ..."): chrome, and where
 # they stand past the first third of a page, the start of its footer.
 _ATTRIBUTION = (r"^source\s*:\s*\S.{0,80}$", r"^\S+(\s\S+){0,3} reporting by \S.{0,80}$")
 
 # A line that is chrome wherever it stands.
-_CHROME_LINE = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^skip to (page |main )?content$",
-        r"^(top|bottom) of (the )?page$",
-        r"^(also read|read more)\b.{0,200}$",
-        r"^(related|recommended)( (articles?|stories|posts|reading|content|news|for you))?\s*:?$",
-        r"^(advertisement|sponsored( content)?)\s*:?$",
-        r"^(sign up|subscribe|log ?in|see more|share( this)?( article| story| post)?|print|email)$",
-        r"^(date|published|posted|updated)\s*:?\s*\d{4}-\d{2}-\d{2}$",
-        r"^(photo|image|photograph|picture)s?\s*(via|by|:|credit)\b.{0,80}$",
-        r"^courtesy( of)?\s.{0,80}$",
-        r"^(credit|getty images|reuters|ap photo)\b.{0,80}$",
-        *_ATTRIBUTION,
-    )
-]
+_CHROME_LINE = _patterns(
+    r"^skip to (page |main )?content$",
+    r"^(top|bottom) of (the )?page$",
+    r"^(also read|read more)\b.{0,200}$",
+    r"^(related|recommended)( (articles?|stories|posts|reading|content|news|for you))?\s*:?$",
+    r"^(advertisement|sponsored( content)?)\s*:?$",
+    r"^(sign up|subscribe|log ?in|see more|share( this)?( article| story| post)?|print|email)$",
+    r"^(date|published|posted|updated)\s*:?\s*\d{4}-\d{2}-\d{2}$",
+    r"^(photo|image|photograph|picture)s?\s*(via|by|:|credit)\b.{0,80}$",
+    r"^courtesy( of)?\s.{0,80}$",
+    r"^(credit|getty images|reuters|ap photo)\b.{0,80}$",
+    *_ATTRIBUTION,
+)
 
 # A line after which the rest of the page is footer (only past the page's first third,
 # so a stray match near the top cannot swallow the article).
-_FOOTER_START = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"comment policy",
-        r"^keep digging$",
-        r"^bottom of (the )?page$",
-        r"^earn more .{0,40} by sharing",
-        r"^(related|recommended|more) (articles|stories|posts|news)$",
-        r"^(want to stay ahead|sign up for our newsletter|upcoming events)\b",
-        *_ATTRIBUTION,
-    )
-]
+_FOOTER_START = _patterns(
+    r"comment policy",
+    r"^keep digging$",
+    r"^bottom of (the )?page$",
+    r"^earn more .{0,40} by sharing",
+    r"^(related|recommended|more) (articles|stories|posts|news)$",
+    r"^(want to stay ahead|sign up for our newsletter|upcoming events)\b",
+    *_ATTRIBUTION,
+)
 
 # A photo credit: a short name-like line ("Adam Pardee", "Paolo Vescia 2016") that ends a
 # caption block, i.e. it directly follows a non-blank line and a blank line follows it.

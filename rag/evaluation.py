@@ -29,7 +29,6 @@ from .errors import ConfigError
 from .retrieval import Passage, retrieve
 
 KEYS = {"id", "category", "question", "answers", "sources", "quote", "history", "answerable"}
-SYSTEMS = ("ours", "baseline")
 # Metric name -> (label, higher is better)
 METRICS: dict[str, tuple[str, bool]] = {
     "hit_at_1": ("retrieval hit@1", True),
@@ -361,6 +360,11 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else (f"{value:.0f}" if value >= 10 else f"{value:.3f}")
 
 
+def _category_metric(category: str) -> str:
+    """What a category is scored by: its refusal rate for unanswerable questions, else accuracy."""
+    return "unanswerable_refused" if category == "unanswerable" else "answer_accuracy"
+
+
 def table(report: Report, markdown: bool = False) -> str:
     systems = list(report.overall)
     rows = [["metric", *systems]] + [
@@ -369,7 +373,7 @@ def table(report: Report, markdown: bool = False) -> str:
     cats = [["category", "n", *(f"{s} accuracy" for s in systems), *(f"{s} hit@5" for s in systems)]]
     for category, by_system in report.categories.items():
         ours = by_system["ours"]
-        metric = "unanswerable_refused" if category == "unanswerable" else "answer_accuracy"
+        metric = _category_metric(category)
         cats.append(
             [
                 category,
@@ -402,10 +406,7 @@ def chart(report: Report, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 4.5))
     width = 0.8 / len(systems)
     for n, system in enumerate(systems):
-        values = [
-            report.categories[c][system].get("unanswerable_refused" if c == "unanswerable" else "answer_accuracy") or 0
-            for c in categories
-        ]
+        values = [report.categories[c][system].get(_category_metric(c)) or 0 for c in categories]
         ax.bar([x + n * width for x in range(len(categories))], values, width, label=system)
     ax.set_xticks(
         [x + width * (len(systems) - 1) / 2 for x in range(len(categories))], categories, rotation=30, ha="right"

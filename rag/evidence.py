@@ -17,6 +17,7 @@ from typing import Any
 
 from .corpus import MONTHS, WEEKDAYS
 from .lexical import phonetic, terms, words
+from .question import CAPITALISED
 
 _MONTH_DAY = re.compile(rf"\b({'|'.join(MONTHS)})\s+(\d{{1,2}})\b")
 _DAYS = "|".join(WEEKDAYS)
@@ -66,6 +67,11 @@ _RELATIVE = re.compile(
 )
 
 
+def placed_by(date: str | None) -> str:
+    """How a relative date is placed: by the article's date, or the lack of one."""
+    return f"per an article dated {date}" if date else "the article gives no date"
+
+
 def relative_dates(text: str) -> list[str]:
     """Relative time expressions in a sentence ("last July", "on Tuesday"), in order."""
     return [m.group(0) for m in _RELATIVE.finditer(text)]
@@ -104,7 +110,7 @@ def values(text: str, kind: str, near: list[str] | None = None) -> set[str]:
             for m in _TITLES.finditer(text)
             if not _names_someone_else(text[m.end() :], near or [])
         ]
-        anchors = [m for m in _CAPITALISED_WORD.finditer(text) if is_named(m.group(0), near or [])]
+        anchors = [m for m in CAPITALISED.finditer(text) if is_named(m.group(0), near or [])]
         # "Pachocki was appointed as chief scientist upon Sutskever's resignation": a
         # possessive name is a title holder only just before the title ("Leike's role as ...")
         nearby = [
@@ -121,7 +127,6 @@ def values(text: str, kind: str, near: list[str] | None = None) -> set[str]:
     return set()
 
 
-_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’\-]*")
 _HONORIFIC = re.compile(r"\s*\b(Mr|Mrs|Ms|Dr)\.")
 _FOLLOWING_NAME = re.compile(r"\s+((?:[A-Z][\w'’\-]*\s*){1,3})")
 NAME_LIKENESS = 0.75

@@ -73,7 +73,8 @@ _WANTS_PERSON = re.compile(
 )
 _PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _DEFINITION = re.compile(r"^\s*(?i:who|what)\s+(?i:is|was|are|were)\s+[A-Z][\w'’\-]*(\s+[A-Z][\w'’\-]*)*\s*\??\s*$")
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’\-]+")
+CAPITALISED = re.compile(r"\b[A-Z][\w'’\-]+")
+"""A capitalised word (a candidate name), possessive included."""
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
@@ -91,7 +92,7 @@ def wants_name(question: str) -> bool:
 
 def names(text: str) -> set[str]:
     """Lower-cased capitalised words (candidate names) of ``text``."""
-    return {w.lower().rstrip("’'s") for w in _CAPITALISED.findall(text)} - STOP_WORDS
+    return {w.lower().rstrip("’'s") for w in CAPITALISED.findall(text)} - STOP_WORDS
 
 
 def is_list_question(question: str) -> bool:
@@ -119,7 +120,7 @@ def answer_is_subject(previous: str, question: str) -> bool:
 def name_words(text: str) -> list[str]:
     """The capitalised words of ``text`` that are not stop words, as written, in order."""
     seen: dict[str, str] = {}
-    for w in _CAPITALISED.findall(text):
+    for w in CAPITALISED.findall(text):
         w = _POSSESSIVE.sub("", w)
         if w.lower() not in STOP_WORDS:
             seen.setdefault(w.lower(), w)

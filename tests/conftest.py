@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-from rag import Config
+from rag import Config, Passage
 from rag.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +59,28 @@ def real_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 def file_text(corpus: Path, source: str) -> str:
     return (corpus / source).read_bytes().decode("utf-8-sig")
+
+
+def assert_verbatim(corpus: Path, citations: Iterable[Passage]) -> None:
+    """Every citation is its file's text at its offsets: ``text == file_text[start:end]``."""
+    for c in citations:
+        assert file_text(corpus, c.source)[c.start : c.end] == c.text
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], url: str, what: str, timeout: float = 120) -> None:
+    """Poll ``url`` until it answers 200; fail (and kill ``process``) if it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                pytest.fail(f"{what} did not start: {stderr[-2000:]}")
+            time.sleep(0.3)
 
 
 def free_port() -> int:

@@ -8,12 +8,7 @@ from rag import Config, ask
 from rag.answer import REFUSAL, retrieval_query
 from rag.errors import InvalidQuestionError
 
-from .conftest import ANSWER_FIELDS, file_text
-
-
-def _assert_verbatim(config: Config, answer) -> None:  # type: ignore[no-untyped-def]
-    for c in answer.citations:
-        assert file_text(config.corpus_dir, c.source)[c.start : c.end] == c.text
+from .conftest import ANSWER_FIELDS, assert_verbatim
 
 
 def test_real_model_answers_with_verbatim_numbered_citations(real_config: Config) -> None:
@@ -24,13 +19,13 @@ def test_real_model_answers_with_verbatim_numbered_citations(real_config: Config
     assert markers == list(range(1, len(answer.citations) + 1))
     for n, c in enumerate(answer.citations, start=1):
         assert f"{c.text} [{n}]" in answer.text  # each answer sentence is its cited span
-    _assert_verbatim(real_config, answer)
+    assert_verbatim(real_config.corpus_dir, answer.citations)
 
 
 def test_real_model_answers_the_readme_question(real_config: Config) -> None:
     answer = ask("Who took over the superalignment team after Jan Leike left?", config=real_config)
     assert answer.answerable and "Schulman" in answer.text
-    _assert_verbatim(real_config, answer)
+    assert_verbatim(real_config.corpus_dir, answer.citations)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +96,7 @@ def test_answers_are_short(real_config: Config) -> None:
 
 def test_every_citation_is_verbatim_for_many_questions(built: Config) -> None:
     for q in ["Who is Jakub Pachocki?", "Why did Leike resign?", "What is GPT-4o?", "Sora", "Brockman CTO"]:
-        _assert_verbatim(built, ask(q, config=built))
+        assert_verbatim(built.corpus_dir, ask(q, config=built).citations)
 
 
 def test_empty_question_is_an_error_and_huge_question_is_handled(built: Config) -> None:
@@ -109,7 +104,7 @@ def test_empty_question_is_an_error_and_huge_question_is_handled(built: Config) 
         ask("   ", config=built)
     answer = ask("x" * 100_000, config=built)
     assert isinstance(answer.answerable, bool)
-    _assert_verbatim(built, answer)
+    assert_verbatim(built.corpus_dir, answer.citations)
 
 
 def test_to_dict_has_exactly_the_documented_fields(built: Config) -> None:

@@ -7,7 +7,6 @@ import dataclasses
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,23 +15,15 @@ import pytest
 from rag import Config, ask, ingest, retrieve
 from rag.errors import StoreUnavailableError
 
-from .conftest import file_text, free_port
+from .conftest import assert_verbatim, free_port, wait_until_serving
 
 
 def _start(path: Path, port: int) -> subprocess.Popen[bytes]:
     chroma = Path(sys.executable).parent / "chroma"
     command = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
-                return process
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"`{' '.join(command)}` did not start")
-            time.sleep(0.3)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_until_serving(process, f"http://127.0.0.1:{port}/api/v2/heartbeat", "chroma run", timeout=60)
+    return process
 
 
 @pytest.fixture
@@ -60,8 +51,7 @@ def test_every_feature_works_the_same_in_server_mode(
         assert [(p.source, p.start, p.end) for p in here] == [(p.source, p.start, p.end) for p in there]
         a, b = ask(q, config=built), ask(q, config=served)
         assert a.text == b.text and a.supported_by == b.supported_by
-        for c in b.citations:
-            assert file_text(served.corpus_dir, c.source)[c.start : c.end] == c.text
+        assert_verbatim(served.corpus_dir, b.citations)
     conversation = ask("When was it formed?", history=["Who led the Superalignment team?"], config=served)
     assert (
         conversation.text == ask("When was it formed?", history=["Who led the Superalignment team?"], config=built).text

@@ -5,7 +5,7 @@ from pathlib import Path
 from rag import Config, ask
 from rag.evidence import answer_kind, independent, relative_dates, restates, same_original, values, versions
 
-from .conftest import file_text
+from .conftest import assert_verbatim
 
 QUOTE_A = "However, I have been disagreeing with OpenAI leadership about the company's core priorities for a long time."
 QUOTE_B = (
@@ -63,8 +63,7 @@ def test_a_disputed_date_shows_each_version_with_its_source(real_config: Config)
     assert "003_75fce2261b805b1d.txt" in by_value["May 14"] and "000_338d512e274bc2d7.txt" in by_value["May 17"]
     assert answer.text.startswith("The articles disagree.") and "May 14" in answer.text and "May 17" in answer.text
     assert {"000_338d512e274bc2d7.txt", "003_75fce2261b805b1d.txt"} <= set(answer.supported_by)
-    for c in answer.citations:
-        assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+    assert_verbatim(real_config.corpus_dir, answer.citations)
 
 
 def test_disputed_titles_and_weekdays_are_read_beyond_the_top_passages(real_config: Config) -> None:
@@ -79,8 +78,7 @@ def test_disputed_titles_and_weekdays_are_read_beyond_the_top_passages(real_conf
     weekday = ask("On which day of the week did Jan Leike leave OpenAI?", config=real_config)
     assert {v.value for v in weekday.conflicts} >= {"Tuesday", "Thursday"}
     for answer in (brockman, sutskever, weekday):
-        for c in answer.citations:
-            assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+        assert_verbatim(real_config.corpus_dir, answer.citations)
 
 
 def test_an_agreed_answer_lists_its_supporting_articles(real_config: Config) -> None:

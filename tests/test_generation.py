@@ -17,7 +17,7 @@ from rag.generation import SYSTEM_PROMPT, stream_answer
 from rag.grounding import check, claims
 from rag.retrieval import Passage
 
-from .conftest import file_text
+from .conftest import assert_verbatim
 from .fake_llm import fake_llm, url
 
 QUESTION = "Who replaced Sutskever as chief scientist?"
@@ -26,11 +26,6 @@ QUESTION = "Who replaced Sutskever as chief scientist?"
 def _llm(config: Config, base_url: str, **changes: object) -> Config:
     fields: dict[str, object] = {"answerer": "llm", "llm_base_url": base_url, "llm_timeout": 5.0, **changes}
     return dataclasses.replace(config, **fields)  # type: ignore[arg-type]
-
-
-def _assert_verbatim(config: Config, answer: Answer) -> None:
-    for c in answer.citations:
-        assert file_text(config.corpus_dir, c.source)[c.start : c.end] == c.text
 
 
 def test_claims_split_sentences_and_keep_their_markers() -> None:
@@ -79,7 +74,7 @@ def test_the_answer_keeps_supported_sentences_and_cites_exact_spans(real_config:
     assert "Pachocki" in answer.text and "Nobel" not in answer.text and "cheese" not in answer.text
     assert len(answer.removed) == 2
     assert answer.citations and answer.notice == ""
-    _assert_verbatim(real_config, answer)
+    assert_verbatim(real_config.corpus_dir, answer.citations)
     assert answer.to_dict()["removed"] == answer.removed
 
 
@@ -101,7 +96,7 @@ def test_a_failing_endpoint_gives_the_extractive_answer_with_a_notice(real_confi
     assert took < 10  # the timeout holds: no hang
     assert answer.answerer == "extractive" and answer.answerable and "Pachocki" in answer.text
     assert "extractive answer instead" in answer.notice
-    _assert_verbatim(real_config, answer)
+    assert_verbatim(real_config.corpus_dir, answer.citations)
 
 
 def test_a_dead_endpoint_and_a_missing_model_give_the_extractive_answer(real_config: Config) -> None:

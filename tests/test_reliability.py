@@ -18,7 +18,7 @@ from rag.embedding import get_embedder
 from rag.errors import InvalidQuestionError, RagError
 from rag.store import Store
 
-from .conftest import ROOT, file_text
+from .conftest import ROOT, assert_verbatim, file_text
 
 CHILD = """
 import sys, time
@@ -119,8 +119,7 @@ def test_empty_and_whitespace_questions_are_clear_errors(built: Config, question
 )
 def test_control_characters_and_unusual_unicode_get_an_answer_or_a_refusal(built: Config, question: str) -> None:
     answer = ask(question, config=built)
-    for c in answer.citations:
-        assert file_text(built.corpus_dir, c.source)[c.start : c.end] == c.text
+    assert_verbatim(built.corpus_dir, answer.citations)
     assert answer.answerable or not answer.citations
 
 

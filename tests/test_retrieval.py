@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rag import Config, ingest, retrieve
 from rag.errors import InvalidQuestionError
 
-from .conftest import file_text
+from .conftest import assert_verbatim, file_text
 from .test_corpus import CHROME
 
 
@@ -25,8 +25,7 @@ def test_passages_are_verbatim_with_metadata(built: Config) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(min_size=1, max_size=80).filter(lambda s: any(c.isalnum() for c in s)))
 def test_any_question_returns_only_verbatim_passages(built: Config, question: str) -> None:
-    for p in retrieve(question, k=8, config=built):
-        assert file_text(built.corpus_dir, p.source)[p.start : p.end] == p.text
+    assert_verbatim(built.corpus_dir, retrieve(question, k=8, config=built))
 
 
 def test_site_chrome_never_comes_back_as_a_passage(built: Config) -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from rag import Answer, Config, Passage, ingest
 from ui.render import answer_markdown, escape_markdown, sources_html
 
-from .conftest import ANSWER_FIELDS, ROOT, SEEDS, free_port
+from .conftest import ANSWER_FIELDS, ROOT, SEEDS, assert_verbatim, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 XSS_ARTICLE = """Quorble project notes
@@ -58,14 +59,23 @@ def ui_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 @pytest.fixture(scope="module")
 def server(ui_config: Config) -> Iterator[str]:
     """The real app, served on loopback by the test."""
+    with _serve(ui_config) as url:
+        yield url
+
+
+@contextmanager
+def _serve(config: Config) -> Iterator[str]:
+    """The web chat for ``config`` on a free loopback port; its URL."""
     from ui.app import build
     from ui.render import CSS, JS
 
-    demo = build(ui_config)
+    demo = build(config)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, js=JS, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
 
 
 def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, ui_config: Config) -> None:
@@ -75,9 +85,7 @@ def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, u
     first = client.predict(question="Who replaced Sutskever as chief scientist?", history=[], api_name="/ask")
     assert set(first) == ANSWER_FIELDS
     assert first["answerable"] and first["citations"]
-    for c in first["citations"]:
-        text = (ui_config.corpus_dir / c["source"]).read_text(encoding="utf-8")
-        assert text[c["start"] : c["end"]] == c["text"]
+    assert_verbatim(ui_config.corpus_dir, [Passage(**c) for c in first["citations"]])
     follow = client.predict(question="Who took his place?", history=["Why did Jan Leike resign?"], api_name="/ask")
     alone = client.predict(question="Who took his place?", history=[], api_name="/ask")
     assert follow["answerable"] and follow["text"] != alone["text"]
@@ -218,9 +226,6 @@ def test_binding_beyond_loopback_requires_auth() -> None:
 def test_the_llm_answerer_streams_into_the_chat_then_shows_the_checked_answer(ui_config: Config) -> None:
     import dataclasses
 
-    from ui.app import build
-    from ui.render import CSS, JS
-
     from .fake_llm import fake_llm, url
 
     def reply(messages: list[dict[str, str]]) -> str:
@@ -230,13 +235,10 @@ def test_the_llm_answerer_streams_into_the_chat_then_shows_the_checked_answer(ui
 
     with fake_llm(reply, delay=0.15) as llm, _browser() as p:
         config = dataclasses.replace(ui_config, llm_base_url=url(llm), llm_model="scripted")
-        demo = build(config)
-        port = free_port()
-        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, js=JS, quiet=True)
-        try:
+        with _serve(config) as app:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(app)
             page.click("button.label-wrap:has-text('Settings')")  # the accordion holding the answerer choice
             page.click("[data-testid='llm-radio-label']")
             page.fill("#cw-question textarea", "Who replaced Sutskever as chief scientist?")
@@ -253,5 +255,3 @@ def test_the_llm_answerer_streams_into_the_chat_then_shows_the_checked_answer(ui
             assert page.inner_text("#cw-chat del") == "The moon is made of cheese."
             assert "Pachocki" in page.inner_text("#cw-sources mark")
             browser.close()
-        finally:
-            demo.close()

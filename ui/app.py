@@ -12,7 +12,7 @@ from gradio.events import api
 
 from rag import Answer, Config, ask, ask_stream
 from rag.config import ANSWERERS
-from rag.errors import InvalidQuestionError, RagError
+from rag.errors import RagError
 from rag.retrieval import article_text, passage_context
 
 from .render import answer_markdown, escape_markdown, sources_html
@@ -38,7 +38,8 @@ def _answerer_info(config: Config) -> str:
 
 def _sources(answer: Answer, config: Config) -> str:
     contexts = [passage_context(c, config) for c in answer.citations]
-    articles = [article_text(c.source, config) for c in answer.citations]
+    texts = {source: article_text(source, config) for source in {c.source for c in answer.citations}}
+    articles = [texts[c.source] for c in answer.citations]
     return sources_html(answer, contexts, articles)
 
 
@@ -79,7 +80,7 @@ def build(config: Config) -> gr.Blocks:
             else:
                 answer = ask(question, history=questions, config=chosen)
             assert answer is not None
-        except (InvalidQuestionError, RagError) as exc:
+        except RagError as exc:
             messages[-1] = {"role": "assistant", "content": f"**Sorry:** {escape_markdown(str(exc))}"}
             yield gr.update(), messages, questions, EMPTY_SOURCES
             return

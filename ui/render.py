@@ -8,7 +8,7 @@ import html
 import re
 
 from rag import Answer, Passage
-from rag.evidence import relative_dates
+from rag.evidence import placed_by, relative_dates
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -57,8 +57,7 @@ def answer_markdown(answer: Answer) -> str:
     for n, c in enumerate(answer.citations, start=1):
         relative = relative_dates(c.text)
         if relative:
-            when = f"per an article dated {c.date}" if c.date else "the article gives no date"
-            body += f"\n\n“{escape_markdown(relative[0])}” {_marker(n)}: {escape_markdown(when)}."
+            body += f"\n\n“{escape_markdown(relative[0])}” {_marker(n)}: {escape_markdown(placed_by(c.date))}."
     if answer.notice:
         body = f"*{escape_markdown(answer.notice)}*\n\n" + body
     return body + (f"\n\n*{escape_markdown(answer.support_line())}*" if answer.supported_by else "")
