@@ -30,6 +30,11 @@ from rag.chunking import chunk_text
 from rag.retrieval import rank, searcher
 
 CACHE = Path("/tmp/citewise-bench")
+BENCH = next(
+    (p for p in (Path(__file__).resolve().parents[2] / "shared" / "bench", Path("/work/shared/bench")) if p.is_dir()),
+    Path("/work/shared/bench"),
+)
+"""The external benchmarks: ``shared/bench`` beside the checkout (as in CI), else /work/shared/bench."""
 MODES = ("hybrid", "dense", "lexical")
 SUBSET_NOTE = "NOTE: sub-corpus run (--docs): figures are not comparable with the published ones."
 

@@ -26,7 +26,7 @@ import common
 
 from rag import Config
 
-DATA = Path("/work/shared/bench/scifact")
+DATA = common.BENCH / "scifact"
 REFERENCES = {"BM25 (BEIR paper)": 0.665, "all-MiniLM-L6-v2 dense (MTEB)": 0.645, "BGE-base-en-v1.5": 0.741}
 
 

@@ -5,6 +5,8 @@ refuses when the evidence is too weak."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +28,10 @@ from .evidence import (
     versions,
 )
 from .ingest import sentence_id
+from .lexical import names as lexical_names
 from .lexical import terms
 from .question import (
+    AnswerType,
     answer_is_subject,
     expected_type,
     is_context_dependent,
@@ -37,39 +41,41 @@ from .question import (
     wants_name,
 )
 from .retrieval import Passage, Searcher, clean_question, rank, searcher
+from .scoring import SENTENCE_FEATURES, load_models, sigmoid
 from .store import StoredChunk
 
 __all__ = ["REFUSAL", "Answer", "ask", "candidates", "retrieval_query"]
 
 REFUSAL = "The articles don't answer this question."
 
-# How a sentence's features add up to its score. Calibrated on eval/qa.jsonl with
-# benchmarks/answer_tuning.py; see the README ("How it works").
 WEIGHTS = {
-    "similarity": 1.0,  # cosine similarity of question and sentence (MiniLM)
-    "coverage": 1.0,  # idf-weighted share of the question's terms in the sentence
-    "context": 0.5,  # the same over the sentence and the one before it
-    "answer_type": 0.3,  # holds the kind of answer asked for (a date for "when", a new name for "who")
-    "rank": 0.15,  # 1 / (1 + rank of its passage)
-    "fragment": -0.2,  # a headline or caption rather than a sentence
+    "similarity": 1.0,
+    "coverage": 1.0,
+    "context_before": 0.5,  # coverage of the sentence and the one before it
+    "answer_type": 0.3,
+    "rank": 0.15,
+    "fragment": -0.2,
 }
+"""The hand-set sentence weights of the "rules" answer model (the default until the fitted
+models hold on news; see README "Answer models"). They were calibrated on the seed eval."""
 MIN_SIMILARITY = 0.3
-"""Best question-sentence cosine similarity below which the articles are taken not to
-answer. Measured on eval/qa.jsonl: off-topic questions peak at 0.21, answerable ones
-start at 0.28."""
+"""The "rules" model refuses when no candidate sentence's cosine to the question reaches this."""
 LIST_SENTENCE = 0.75
-"""For list questions, further sentences adding new items are quoted down to this share."""
+"""For list questions, further sentences adding new items are quoted down to this share
+of the best sentence's score (scores are relative: the best sentence has 1.0)."""
 MAX_SENTENCES = 3
 
 
 @dataclass(frozen=True)
 class Answer:
     """An answer and the verbatim spans that support it. When ``answerable`` is false,
-    ``text`` says the articles do not answer and ``citations`` is empty.
+    ``text`` says the articles do not answer (and, when it can, what they lack) and
+    ``citations`` is empty.
 
     ``supported_by`` lists the articles (``Passage.source``) that state the answer;
     ``independent`` counts them with reprinted copies of one quote or story as one;
     ``conflicts`` holds the disagreeing versions when the articles disagree, else [].
+    ``confidence`` is the answerability model's probability that the articles answer.
     ``answerer`` says who wrote ``text`` ("extractive" or "llm", with ``model``);
     ``removed`` holds the sentences a model wrote that no cited passage supports;
     ``notice`` says why the llm answerer fell back to the extractive answer."""
@@ -86,11 +92,13 @@ class Answer:
     model: str = ""
     removed: list[str] = field(default_factory=list)
     notice: str = ""
+    confidence: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "answerable": self.answerable,
+            "confidence": round(self.confidence, 4),
             "citations": [c.to_dict() for c in self.citations],
             "supported_by": self.supported_by,
             "conflicts": [v.to_dict() for v in self.conflicts],
@@ -118,7 +126,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One sentence of a retrieved passage, with the features that score it."""
+    """One sentence of a retrieved passage, with the features that score it. ``logit`` is
+    the sentence model's score; ``score`` is relative to the best candidate's (1.0)."""
 
     chunk: int
     rank: int
@@ -126,10 +135,8 @@ class Candidate:
     end: int
     text: str
     features: dict[str, float]
-
-    @property
-    def score(self) -> float:
-        return sum(WEIGHTS[name] * value for name, value in self.features.items())
+    logit: float = 0.0
+    score: float = 0.0
 
 
 def _sentence_similarities(q: np.ndarray, spans: list[tuple[StoredChunk, int, int]], s: Searcher) -> list[float]:
@@ -164,7 +171,7 @@ def conversation_context(question: str, history: list[str], config: Config) -> s
     previous, earlier = history[-1], history[-MAX_TURNS:-1]
     referred = [previous, conversation_context(previous, earlier, config)]
     if answer_is_subject(previous, question):
-        referred += [c.text for c in select(previous, candidates(previous, earlier, config))]
+        referred += [c.text for c in select(previous, candidates(previous, earlier, config), config)]
     return " ".join(name_words(" ".join(referred)))  # each name once, first spelling kept
 
 
@@ -174,53 +181,178 @@ def retrieval_query(question: str, history: list[str], config: Config) -> str:
 
 
 def candidates(question: str, history: list[str], config: Config, k: int | None = None) -> list[Candidate]:
-    """The sentences of the top ``k`` passages (default ``config.k``) for ``question``, best first."""
+    """The sentences of the top ``k`` passages (default ``config.k``) for ``question``,
+    best first by the sentence model (``rag/scoring.py``)."""
     s = searcher(config)
     context = conversation_context(question, history, config)
     query = f"{question} {context}".strip()
     vector = s.embedder.embed([query])[0]  # once: for retrieval and for sentence similarity
     hits = rank(query, config, depth=max(4 * config.k, 40, k or 0), vector=vector)[: k or config.k]
-    weights = s.bm25.expand(question)
-    weights |= {t: 0.5 * w for t, w in s.bm25.expand(context).items() if t not in weights}
-    idf = {t: w * s.bm25.idf(t) for t, w in weights.items()}
-    total = sum(idf.values()) or 1.0
-    answer_type = expected_type(question)
-    asked = names(question) | names(context)
-    needs_name = wants_name(question)
-
-    def coverage(text: str) -> float:
-        present = set(terms(text))
-        return sum(v for t, v in idf.items() if t in present) / total
-
-    spans: list[tuple[int, StoredChunk, int, int, int]] = []
+    spans: list[tuple[int, StoredChunk, list[tuple[int, int]], int]] = []
     seen: set[tuple[str, int]] = set()
     for position, hit in enumerate(hits):
         chunk = s.chunks[hit.index]
-        previous = chunk.start
-        for a, b in split_sentences(chunk.text):
+        sentences = split_sentences(chunk.text)
+        for n, (a, _) in enumerate(sentences):
             if (chunk.source, chunk.start + a) not in seen:
                 seen.add((chunk.source, chunk.start + a))
-                spans.append((position, chunk, a, b, previous))
-            previous = chunk.start + a
-    similarities = _sentence_similarities(vector, [(c, a, b) for _, c, a, b, _ in spans], s)
-    out = []
-    for (position, chunk, a, b, previous), similarity in zip(spans, similarities, strict=True):
-        text = chunk.text[a:b]
-        typed = answer_type is not None and answer_type.pattern.search(text) is not None
-        if answer_type is not None and answer_type.name == "quote":
-            typed = typed or _inside_quotation(chunk.text, a)
-        if needs_name:
-            typed = typed or bool(names(text) - asked)
-        features = {
-            "similarity": similarity,
-            "coverage": coverage(text),
-            "context": coverage(chunk.text[previous - chunk.start : b]),
-            "answer_type": float(typed),
-            "rank": 1 / (1 + position),
-            "fragment": float(not text.rstrip("\"'”’)").endswith((".", "!", "?"))),
-        }
-        out.append(Candidate(hits[position].index, position, chunk.start + a, chunk.start + b, text, features))
-    return sorted(out, key=lambda c: -c.score)
+                spans.append((position, chunk, sentences, n))
+    if not spans:
+        return []
+    similarities = _sentence_similarities(vector, [(c, *sents[n]) for _, c, sents, n in spans], s)
+    q = _QuestionTerms.of(question, context, s)
+    rows = []
+    for (position, chunk, sentences, n), similarity in zip(spans, similarities, strict=True):
+        a, b = sentences[n]
+        before = sentences[n - 1][0] if n > 0 else a
+        after = sentences[n + 1][1] if n + 1 < len(sentences) else b
+        rows.append(_features(q, chunk.text, a, b, chunk.text[before:after], similarity, position))
+        rows[-1]["context_before"] = q.coverage(set(terms(chunk.text[before:b])))
+    for key in ("similarity", "coverage"):
+        for place, i in enumerate(sorted(range(len(rows)), key=lambda i: -rows[i][key])):
+            rows[i][f"{key}_rank"] = 1 / (1 + place)
+    retrieved = set().union(*(terms(s.chunks[h.index].text) for h in hits))
+    passages_missing = q.missing_share(retrieved)
+    for r in rows:
+        r["passages_missing"] = passages_missing
+    if config.answer_model == "fitted":
+        logits = load_models().sentence.logits(np.array([[r[f] for f in SENTENCE_FEATURES] for r in rows]))
+    else:
+        logits = np.array([sum(w * r[f] for f, w in WEIGHTS.items()) for r in rows])
+    top = float(logits.max())
+    out = [
+        Candidate(
+            hits[position].index,
+            position,
+            chunk.start + sentences[n][0],
+            chunk.start + sentences[n][1],
+            chunk.text[sentences[n][0] : sentences[n][1]],
+            r,
+            float(logit),
+            math.exp(float(logit) - top) if config.answer_model == "fitted" else float(logit),
+        )
+        for (position, chunk, sentences, n), r, logit in zip(spans, rows, logits, strict=True)
+    ]
+    return sorted(out, key=lambda c: -c.logit)
+
+
+@dataclass(frozen=True)
+class _QuestionTerms:
+    """What the features compare sentences with: the question's terms, weighted by idf
+    (sound-alikes of its names and the conversation's names at a discount), its term
+    pairs, its names and the kind of answer it asks for."""
+
+    idf: dict[str, float]
+    total: float
+    own: list[str]
+    pairs: set[tuple[str, str]]
+    name_terms: list[str]
+    alikes: dict[str, set[str]]
+    asked_names: set[str]
+    answer_type: AnswerType | None
+    needs_name: bool
+    corpus_missing: float
+
+    @classmethod
+    def of(cls, question: str, context: str, s: Searcher) -> _QuestionTerms:
+        weights = s.bm25.expand(question)
+        weights |= {t: 0.5 * w for t, w in s.bm25.expand(context).items() if t not in weights}
+        idf = {t: w * s.bm25.idf(t) for t, w in weights.items()}
+        own = list(dict.fromkeys(terms(question)))
+        name_terms = list(dict.fromkeys(lexical_names(question)))
+        own_idf = {t: s.bm25.idf(t) for t in own}
+        absent = sum(v for t, v in own_idf.items() if not s.bm25.knows(t) and not s.bm25.sound_alikes(t))
+        ordered = terms(question)
+        return cls(
+            idf=idf,
+            total=sum(idf.values()) or 1.0,
+            own=own,
+            pairs=set(itertools.pairwise(ordered)),
+            name_terms=name_terms,
+            alikes={t: {t} | {a for a, _ in s.bm25.sound_alikes(t)} for t in name_terms},
+            asked_names=names(question) | names(context),
+            answer_type=expected_type(question),
+            needs_name=wants_name(question),
+            corpus_missing=absent / (sum(own_idf.values()) or 1.0),
+        )
+
+    def coverage(self, present: set[str]) -> float:
+        return sum(v for t, v in self.idf.items() if t in present) / self.total
+
+    def missing_share(self, present: set[str]) -> float:
+        """idf-weighted share of the question's own terms absent from ``present``."""
+        own = {t: self.idf.get(t, 0.0) for t in self.own}
+        return sum(v for t, v in own.items() if t not in present) / (sum(own.values()) or 1.0)
+
+    def missing(self, present: set[str]) -> tuple[float, float]:
+        """(idf share of the rarest question term absent, share of names absent) in ``present``."""
+        absent = [self.idf.get(t, 0.0) for t in self.own if t not in present]
+        top = max((self.idf.get(t, 0.0) for t in self.own), default=0.0) or 1.0
+        gone = [t for t in self.name_terms if not self.alikes[t] & present]
+        return max(absent, default=0.0) / top, len(gone) / max(1, len(self.name_terms))
+
+
+def _features(
+    q: _QuestionTerms, chunk_text: str, a: int, b: int, window: str, similarity: float, position: int
+) -> dict[str, float]:
+    """The features of sentence ``chunk_text[a:b]`` (see ``rag.scoring.SENTENCE_FEATURES``),
+    with the evidence its ``window`` (it and its neighbours) gives the answerability model."""
+    text = chunk_text[a:b]
+    sentence_terms = terms(text)
+    present, around = set(sentence_terms), set(terms(window))
+    typed = q.answer_type is not None and q.answer_type.pattern.search(text) is not None
+    if q.answer_type is not None and q.answer_type.name == "quote":
+        typed = typed or _inside_quotation(chunk_text, a)
+    new_names = bool(names(text) - q.asked_names)
+    if q.needs_name:
+        typed = typed or new_names
+    rare_missing, names_missing = q.missing(around)
+    return {
+        "similarity": similarity,
+        "coverage": q.coverage(present),
+        "context": q.coverage(around),
+        "bigrams": sum(p in q.pairs for p in itertools.pairwise(sentence_terms)) / max(1, len(q.pairs)),
+        "novelty": sum(t not in q.idf for t in present) / max(1, len(present)),
+        "answer_type": float(typed),
+        "untyped": float(q.answer_type is not None and q.answer_type.strict and not typed),
+        "new_name": float(new_names),
+        "number": float(any(ch.isdigit() for ch in text)),
+        "rank": 1 / (1 + position),
+        "fragment": float(not text.rstrip("\"'”’)").endswith((".", "!", "?"))),
+        "length": math.log1p(len(sentence_terms)),
+        "rare_missing": rare_missing,
+        "names_missing": names_missing,
+        "corpus_missing": q.corpus_missing,
+        "question_terms": math.log1p(len(q.own)),
+    }
+
+
+def answerability(ranked: list[Candidate]) -> dict[str, float]:
+    """The answerability model's features (``rag.scoring.ANSWERABILITY_FEATURES``) for
+    candidates ranked best first."""
+    top = ranked[0]
+    return {
+        "top_score": top.logit,
+        "margin": top.logit - ranked[1].logit if len(ranked) > 1 else 5.0,
+        "max_similarity": max(c.features["similarity"] for c in ranked),
+        "top_coverage": top.features["coverage"],
+        "top_context": top.features["context"],
+        "best_context": max(c.features["context"] for c in ranked),
+        "passages_missing": top.features["passages_missing"],
+        "rare_missing": top.features["rare_missing"],
+        "names_missing": top.features["names_missing"],
+        "corpus_missing": top.features["corpus_missing"],
+        "typed_top": top.features["answer_type"],
+        "typed_none": float(all(c.features["untyped"] for c in ranked)),
+        "question_terms": top.features["question_terms"],
+    }
+
+
+def confidence(ranked: list[Candidate]) -> float:
+    """Probability that the articles answer, given the ranked candidate sentences."""
+    if not ranked:
+        return 0.0
+    return sigmoid(load_models().answerable.logit(answerability(ranked)))
 
 
 def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -232,14 +364,21 @@ def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
     return ranked
 
 
-def select(question: str, ranked: list[Candidate]) -> list[Candidate]:
+def select(question: str, ranked: list[Candidate], config: Config | None = None) -> list[Candidate]:
     """The sentences to quote, or none when the articles don't answer."""
-    if not ranked or max(c.features["similarity"] for c in ranked) < MIN_SIMILARITY:
+    fitted = config is not None and config.answer_model == "fitted"
+    if not ranked:
+        return []
+    if fitted and confidence(ranked) < load_models().refuse_below:
+        return []
+    if not fitted and max(c.features["similarity"] for c in ranked) < MIN_SIMILARITY:
         return []
     ranked = of_asked_type(question, ranked)
     if not ranked:
-        return []  # nothing retrieved holds a date/number/age... of the kind asked for
+        return []  # it asks for a date, number, age... and no retrieved sentence holds one
     chosen = [ranked[0]]
+    if fitted and len(ranked) > 1 and ranked[1].score >= load_models().second_above:
+        chosen.append(ranked[1])  # the model cannot tell the two apart: quote both
     if is_list_question(question):  # items may be spread over sentences: add those naming new ones
         for cand in ranked[1:]:
             seen = set().union(*(names(c.text) for c in chosen)) | names(question)
@@ -250,6 +389,28 @@ def select(question: str, ranked: list[Candidate]) -> list[Candidate]:
             ):
                 chosen.append(cand)
     return chosen
+
+
+def refusal(question: str, ranked: list[Candidate], s: Searcher) -> str:
+    """The refusal, saying what the articles lack when it can: a term of the question
+    found nowhere in them, or the kind of answer asked for."""
+    absent = [w for w in name_words(question) + question.split() if _unknown(w, s)]
+    if absent:
+        word = absent[0].strip("?.,!;:\"'“”‘’()")
+        return f"{REFUSAL} They never mention “{word}”."
+    answer_type = expected_type(question)
+    if ranked and answer_type is not None and answer_type.strict and not any(c.features["answer_type"] for c in ranked):
+        topic = " ".join(name_words(question)[:3]) or "this"
+        return f"{REFUSAL} They mention {topic} but give no {_TYPE_NOUN.get(answer_type.name, answer_type.name)}."
+    return REFUSAL
+
+
+_TYPE_NOUN = {"age": "age", "money": "amount", "nationality": "nationality", "date": "date or time", "number": "number"}
+
+
+def _unknown(word: str, s: Searcher) -> bool:
+    found = terms(word)
+    return len(found) == 1 and len(found[0]) > 3 and not s.bm25.knows(found[0]) and not s.bm25.sound_alikes(found[0])
 
 
 SUPPORT_SIMILARITY = 0.15
@@ -357,9 +518,10 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     kind, anchors = answer_kind(text), _anchors(text, s)
     deep = candidates(text, earlier, config, k=WITNESS_K if kind in ANCHORED_KINDS else None)
     ranked = [c for c in deep if c.rank < config.k]
-    chosen = select(text, ranked)
+    chosen = select(text, ranked, config)
+    sure = confidence(ranked)
     if not chosen:
-        return Answer(REFUSAL, False, [], articles=len(s.docs))
+        return Answer(refusal(text, ranked, s), False, [], articles=len(s.docs), confidence=sure)
     conflicts = _conflicts(kind, anchors, ranked, deep, s)
     shown: list[Version] = []
     if conflicts:
@@ -384,6 +546,7 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
         conflicts=shown,
         independent=independent([(s.chunks[c.chunk].source, c.text) for c in supporters]),
         articles=len(s.docs),
+        confidence=sure,
     )
 
 

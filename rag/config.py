@@ -52,6 +52,10 @@ class Config:
     """Passages returned by retrieve() and read by ask()."""
     max_question_chars: int = 2000
     """Longer questions are truncated (with a warning) before retrieval."""
+    answer_model: str = "rules"
+    """How the extractive answerer picks and refuses: 'rules' (hand-set weights and a
+    similarity floor; the default) or 'fitted' (the sentence and answerability models of
+    rag/data/answerer.json, fitted on SQuAD; better on encyclopedic text, see README)."""
     answerer: str = "extractive"
     """'extractive' (quotes the best sentences; the default) or 'llm' (a language model
     writes the answer, every sentence checked against its cited passages)."""
@@ -75,6 +79,8 @@ class Config:
             raise ConfigError(f"k must be at least 1, got {self.k}.")
         if self.chunk_tokens < 16:
             raise ConfigError(f"chunk_tokens must be at least 16, got {self.chunk_tokens}.")
+        if self.answer_model not in ("rules", "fitted"):
+            raise ConfigError(f"answer_model must be 'rules' or 'fitted', got {self.answer_model!r}.")
         if self.answerer not in ANSWERERS:
             raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}, got {self.answerer!r}.")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):

@@ -82,6 +82,10 @@ class BM25:
         self._avg = float(self._lengths.mean()) if self.n else 0.0
         self._by_gram: dict[str, set[str]] | None = None
 
+    def knows(self, term: str) -> bool:
+        """Does any indexed text hold ``term``?"""
+        return term in self._postings
+
     def idf(self, term: str) -> float:
         df = len(self._postings.get(term, ((), ()))[0])
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))

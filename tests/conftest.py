@@ -16,6 +16,7 @@ from rag.ingest import ingest
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_FIELDS = {
     "text",
+    "confidence",
     "answerable",
     "citations",
     "supported_by",

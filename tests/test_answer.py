@@ -35,7 +35,7 @@ def test_real_model_answers_the_readme_question(real_config: Config) -> None:
 def test_real_model_refuses_off_corpus_questions(real_config: Config, question: str) -> None:
     answer = ask(question, config=real_config)
     assert not answer.answerable
-    assert answer.text == REFUSAL and answer.citations == []
+    assert answer.text.startswith(REFUSAL) and answer.citations == []
 
 
 def test_a_follow_up_uses_the_history(real_config: Config) -> None:

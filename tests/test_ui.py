@@ -90,8 +90,9 @@ def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, u
     alone = client.predict(question="Who took his place?", history=[], api_name="/ask")
     assert follow["answerable"] and follow["text"] != alone["text"]
     off = client.predict(question="Zebra giraffe quantum volcano?", history=[], api_name="/ask")
+    assert off.pop("text").startswith("The articles don't answer this question.")
+    assert 0 <= off.pop("confidence") < 0.5
     assert off == {
-        "text": "The articles don't answer this question.",
         "answerable": False,
         "citations": [],
         "supported_by": [],

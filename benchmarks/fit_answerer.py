@@ -1,0 +1,317 @@
+"""Fit the answerer's sentence and answerability models on the SQuAD fitting split.
+
+    python benchmarks/fit_answerer.py            # writes rag/data/answerer.json
+    python benchmarks/fit_answerer.py --dry-run  # fits and reports, writes nothing
+
+Only SQuAD dev articles with index ``i % 3 == 1`` are read (see open_corpus.py; the
+measuring split ``i % 3 == 2`` and the reserved ``i % 3 == 0`` never are, nor is the seed
+eval). The 16 fitting articles are halved (alternate articles, A and B); each half is a
+corpus whose own questions are the answerable ones, the other half's questions the
+off-topic ones, and a "holed" copy (gold sentences deleted) gives on-topic unanswerable
+ones. Every question is run through the answerer's own candidate code
+(``rag.answer.candidates``), so the features are exactly those seen at question time.
+
+* The sentence model is a conditional logit (softmax over each question's candidate
+  sentences), labels: the sentences holding a gold answer.
+* The answerability model is a logistic regression over the best sentence's evidence,
+  labels: answerable vs off-topic / unanswerable (each negative set weighted to half the
+  positives' mass). Its refusal bar is set so that at most ``--false-refusals`` of the
+  fitting answerable questions are refused.
+
+Deterministic: fixed samples (Random(0)), Newton's method from zeros. Feature rows are
+cached under /tmp/citewise-bench, keyed by the code and data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import common
+import numpy as np
+import open_corpus as oc
+
+from rag.answer import answerability, candidates
+from rag.config import Config
+from rag.scoring import (
+    ANSWERABILITY_FEATURES,
+    MODEL_FILE,
+    SENTENCE_FEATURES,
+    LinearModel,
+    Models,
+    fit_logistic,
+    load_models,
+)
+
+OFF_TOPIC = 800
+HOLES_PER_ARTICLE = 40
+L2 = 1.0
+
+
+@dataclass
+class Rows:
+    """Candidate rows of one question set."""
+
+    kind: str  # answerable | off_topic | unanswerable
+    features: list[np.ndarray]  # per question: (candidates, all feature columns)
+    labels: list[np.ndarray]  # per question: 1 where the sentence holds a gold answer
+
+
+COLUMNS = (
+    *SENTENCE_FEATURES,
+    "rare_missing",
+    "names_missing",
+    "corpus_missing",
+    "passages_missing",
+    "question_terms",
+)
+
+
+def extract(questions: list[oc.Question], config: Config, kind: str) -> Rows:
+    from tqdm import tqdm
+
+    rows = Rows(kind, [], [])
+    for q in tqdm(questions, desc=f"{kind:>12}", unit="q", file=sys.stderr):
+        found = candidates(q.text, [], config)
+        if not found:
+            continue
+        rows.features.append(np.array([[c.features[f] for f in COLUMNS] for c in found]))
+        rows.labels.append(np.array([float(any(a.lower() in c.text.lower() for a in q.answers)) for c in found]))
+    return rows
+
+
+def halves() -> list[tuple[list[oc.Article], list[oc.Article]]]:
+    articles = oc.read_articles(oc.FIT)
+    a, b = articles[0::2], articles[1::2]
+    return [(a, b), (b, a)]
+
+
+def collect(rebuild: bool) -> list[Rows]:
+    """Feature rows of every fitting question, cached per version of the rag code."""
+    script = hashlib.sha256(Path(oc.__file__).read_bytes() + " ".join(COLUMNS).encode()).hexdigest()[:8]
+    cache = common.CACHE / f"fit-rows-{common.code_fingerprint()}-{script}.json"
+    if cache.exists() and not rebuild:
+        raw = json.loads(cache.read_text())
+        picks = [raw["columns"].index(c) for c in COLUMNS]
+        return [
+            Rows(r["kind"], [np.array(x)[:, picks] for x in r["features"]], [np.array(y) for y in r["labels"]])
+            for r in raw["rows"]
+        ]
+    out = _collect(rebuild)
+    rows = [
+        {"kind": r.kind, "features": [x.tolist() for x in r.features], "labels": [y.tolist() for y in r.labels]}
+        for r in out
+    ]
+    cache.write_text(json.dumps({"columns": list(COLUMNS), "rows": rows}))
+    return out
+
+
+def _collect(rebuild: bool) -> list[Rows]:
+    out = []
+    for n, (corpus, others) in enumerate(halves()):
+        sets = oc.question_sets(corpus, others, 10_000, HOLES_PER_ARTICLE)
+        config, _ = oc.build(f"fit-{n}", sets.texts, rebuild)
+        holed, _ = oc.build(f"fit-{n}-holed", sets.holed_texts, rebuild)
+        off = sets.off_topic[:OFF_TOPIC]
+        out += [
+            extract(sets.answerable, config, "answerable"),
+            extract(off, config, "off_topic"),
+            extract(sets.unanswerable, holed, "unanswerable"),
+        ]
+    return out
+
+
+def fit_sentence(rows: list[Rows]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, gs = [], [], []
+    g = 0
+    for r in rows:
+        if r.kind != "answerable":
+            continue
+        for x, y in zip(r.features, r.labels, strict=True):
+            if y.sum() == 0 or y.sum() == len(y):
+                continue  # nothing to learn: no sentence (or every sentence) holds the answer
+            xs.append(x[:, : len(SENTENCE_FEATURES)])
+            ys.append(y)
+            gs.append(np.full(len(y), g))
+            g += 1
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(gs)
+
+
+def question_rows(rows: list[Rows], sentence_model: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Answerability features per question (with the fitted sentence model), labels, weights."""
+    from rag.answer import Candidate
+
+    feats, labels, kinds = [], [], []
+    for r in rows:
+        for x in r.features:
+            logits = sentence_model.logits(x[:, : len(SENTENCE_FEATURES)])  # type: ignore[attr-defined]
+            order = np.argsort(-logits, kind="stable")
+            ranked = [
+                Candidate(0, 0, 0, 0, "", dict(zip(COLUMNS, x[i], strict=True)), float(logits[i]), 0.0) for i in order
+            ]
+            f = answerability(ranked)
+            feats.append([f[name] for name in ANSWERABILITY_FEATURES])
+            labels.append(float(r.kind == "answerable"))
+            kinds.append(r.kind)
+    y = np.array(labels)
+    kinds_a = np.array(kinds)
+    w = np.ones(len(y))
+    positives = (kinds_a == "answerable").sum()
+    for kind in ("off_topic", "unanswerable"):
+        mask = kinds_a == kind
+        w[mask] = 0.5 * positives / max(1, mask.sum())
+    return np.array(feats), y, w, kinds
+
+
+def top_holds_answer(rows: list[Rows], model: object) -> float:
+    hits, n = 0, 0
+    for r in rows:
+        if r.kind != "answerable":
+            continue
+        for x, y in zip(r.features, r.labels, strict=True):
+            logits = model.logits(x[:, : len(SENTENCE_FEATURES)])  # type: ignore[attr-defined]
+            hits += int(y[int(np.argmax(logits))] > 0)
+            n += 1
+    return hits / max(1, n)
+
+
+MAX_SECOND = 0.35
+"""The runner-up sentence may be quoted in at most this share of answers (keeps answers short)."""
+
+
+def second_sentence_bar(rows: list[Rows], model: object) -> tuple[float, float, float, float]:
+    """The relative score above which the runner-up sentence is quoted too: the bar that
+    most often puts the answer in the quote while adding a sentence to at most
+    ``MAX_SECOND`` of the answers. Returns (bar, contained with one, with the bar, share added)."""
+    pairs = []
+    for r in rows:
+        if r.kind != "answerable":
+            continue
+        for x, y in zip(r.features, r.labels, strict=True):
+            logits = model.logits(x[:, : len(SENTENCE_FEATURES)])  # type: ignore[attr-defined]
+            order = np.argsort(-logits, kind="stable")
+            ratio = float(np.exp(logits[order[1]] - logits[order[0]])) if len(order) > 1 else 0.0
+            second = bool(y[order[1]]) if len(order) > 1 else False
+            pairs.append((bool(y[order[0]]), second, ratio))
+    one = sum(a for a, _, _ in pairs) / len(pairs)
+    best = (2.0, one, one, 0.0)
+    for bar in np.arange(0.05, 1.0, 0.05):
+        added = [r >= bar for _, _, r in pairs]
+        if sum(added) / len(pairs) > MAX_SECOND:
+            continue
+        hit = sum(a or (s and add) for (a, s, _), add in zip(pairs, added, strict=True)) / len(pairs)
+        if hit > best[2]:
+            best = (round(float(bar), 2), one, hit, sum(added) / len(pairs))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
+    parser.add_argument("--false-refusals", type=float, default=0.03, help="refusal bar: answerable refused at most")
+    parser.add_argument("--rebuild", action="store_true", help="embed the fitting corpora again")
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    args = parser.parse_args()
+    common.limit_blas_threads(1)
+    started = time.perf_counter()
+    ensure_loadable(args.out)
+    rows = collect(args.rebuild)
+    x, y, g = fit_sentence(rows)
+    sentence = fit_logistic(x, y, SENTENCE_FEATURES, l2=L2, groups=g)
+    print(f"sentence model: {len(np.unique(g))} questions, {len(y)} candidate sentences")
+    print(f"  top sentence holds the answer: {top_holds_answer(rows, sentence):.3f} (fitting split)")
+    second, one, two, added = second_sentence_bar(rows, sentence)
+    print(f"  runner-up quoted above {second}: answer in the quote {one:.3f} -> {two:.3f} ({added:.3f} of answers)")
+    qx, qy, qw, kinds = question_rows(rows, sentence)
+    answerable = fit_weighted(qx, qy, qw)
+    probs = 1 / (1 + np.exp(-answerable.logits(qx)))
+    pos = np.sort(probs[qy == 1])
+    bar = float(pos[int(args.false_refusals * len(pos))])
+    kinds_a = np.array(kinds)
+    print(f"answerability model: {len(qy)} questions; refusal bar {bar:.3f}")
+    for kind in ("answerable", "off_topic", "unanswerable"):
+        mask = kinds_a == kind
+        print(f"  {kind:<13} refused {np.mean(probs[mask] < bar):.3f}  ({mask.sum()} questions)")
+    for name, w in zip(SENTENCE_FEATURES, sentence.weights, strict=True):
+        print(f"  sentence  {name:<16} {w:+.3f}")
+    for name, w in zip(ANSWERABILITY_FEATURES, answerable.weights, strict=True):
+        print(f"  answer    {name:<16} {w:+.3f}")
+    models = Models(
+        sentence,
+        answerable,
+        round(bar, 4),
+        second,
+        {
+            "fitted_by": "python benchmarks/fit_answerer.py",
+            "data": "SQuAD v1.1 dev, articles with index i % 3 == 1 only",
+            "questions": {k: int((kinds_a == k).sum()) for k in ("answerable", "off_topic", "unanswerable")},
+            "false_refusals_on_fit": args.false_refusals,
+            "l2": L2,
+            "unused_answerability_features": list(UNUSED),
+        },
+    )
+    if not args.dry_run:
+        write(models, args.out)
+        print(f"wrote {args.out}")
+    common.print_total(started)
+
+
+UNUSED = ("top_coverage", "top_context", "best_context", "passages_missing", "rare_missing")
+"""Answerability features left out of the fit (their weights are 0): how much of the
+question's wording the retrieved sentences lack. SQuAD's questions were written by
+reading the paragraph and copy its words, so a model fitted on them learns to refuse
+any question worded differently from the article (a paraphrase). Leaving these out
+costs little here (fitting split, 3% false refusals: off-topic refused 0.937 -> 0.939,
+unanswerable 0.311 -> 0.289); terms found nowhere in the corpus still count."""
+
+
+def fit_weighted(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> LinearModel:
+    """A weighted logistic fit (rows repeated in proportion to their weight, rounded to
+    tenths) over the used features; unused ones get weight 0."""
+    reps = np.maximum(1, np.round(w * 10).astype(int))
+    keep = [i for i, f in enumerate(ANSWERABILITY_FEATURES) if f not in UNUSED]
+    used = tuple(ANSWERABILITY_FEATURES[i] for i in keep)
+    part = fit_logistic(np.repeat(x[:, keep], reps, axis=0), np.repeat(y, reps), used, l2=L2)
+    n = len(ANSWERABILITY_FEATURES)
+    mean, scale, weights = np.zeros(n), np.ones(n), np.zeros(n)
+    mean[keep], scale[keep], weights[keep] = part.mean, part.scale, part.weights
+    return LinearModel(ANSWERABILITY_FEATURES, mean, scale, weights, part.bias)
+
+
+def ensure_loadable(path: Path) -> None:
+    """Feature extraction runs the answerer, which needs a model for the current features:
+    when the file is for other features, start from a neutral one (similarity alone)."""
+    try:
+        load_models(path)
+    except (ValueError, KeyError, FileNotFoundError):
+        n, m = len(SENTENCE_FEATURES), len(ANSWERABILITY_FEATURES)
+        ones = np.ones
+        neutral = Models(
+            LinearModel(SENTENCE_FEATURES, np.zeros(n), ones(n), np.eye(n)[0], 0.0),
+            LinearModel(ANSWERABILITY_FEATURES, np.zeros(m), ones(m), np.zeros(m), 0.0),
+            0.0,
+            2.0,
+            {"note": "neutral start for fitting"},
+        )
+        write(neutral, path)
+        load_models.cache_clear()
+
+
+def write(models: Models, path: Path) -> None:
+    data = {
+        "sentence": models.sentence.to_dict(),
+        "answerable": models.answerable.to_dict(),
+        "refuse_below": models.refuse_below,
+        "second_above": models.second_above,
+        "about": models.about,
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

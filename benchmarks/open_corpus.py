@@ -1,0 +1,364 @@
+"""Out-of-domain answers and refusals: SQuAD dev articles as a corpus nobody tuned for.
+
+    python benchmarks/open_corpus.py                 # the measuring split: 16 articles, 3 question sets
+    python benchmarks/open_corpus.py --slice         # the CI gate: 3 small articles, ~100 questions
+    python benchmarks/open_corpus.py --json out.json # also write the figures as JSON
+
+SQuAD v1.1 dev is split by article index ``i`` (its position in the file):
+
+* ``i % 3 == 1``: for fitting (``benchmarks/fit_answerer.py`` reads only these);
+* ``i % 3 == 2``: for measuring (this script);
+* ``i % 3 == 0``: reserved for an external check. Nothing here reads those articles.
+
+The corpus is the measuring articles, one file each (title line, then the paragraphs).
+Three question sets are asked of it:
+
+* **answerable**: the articles' own questions;
+* **off-topic**: questions of other (fitting-split) articles, whose topics are absent;
+* **on-topic unanswerable**: questions whose gold sentence is deleted from a copy of the
+  article (a second index of "holed" copies), so the topic is there but the answer isn't.
+  A question is only used when no gold answer string survives anywhere in the copy.
+
+Reported: gold answer contained in the answer, gold paragraph cited, false refusals,
+refusals on each unanswerable set (and, from ``Answer.confidence``, the refusal curve
+against false refusals), spurious conflicts (SQuAD articles never disagree with each
+other, so every "The articles disagree" is spurious), citations verbatim, median answer
+length and warm ``ask`` latency. Indexes are cached under /tmp/citewise-bench.
+With ``--gate FILE`` the figures are checked against the floors in FILE (exit 1 if any fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import re
+import statistics
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import common
+
+from rag import Answer, Config, ask
+from rag.chunking import split_sentences
+
+DATA = common.BENCH / "squad" / "dev-v1.1.json"
+FIT, MEASURE, RESERVED = 1, 2, 0
+"""``i % 3`` of an article's index: the fitting split, the measuring split, the reserved one."""
+SLICE_ARTICLES = 3
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    answers: list[str]
+    source: str
+    """File name of the article that answers it ("" for an off-topic question)."""
+    paragraph: tuple[int, int] = (0, 0)
+    """``[start, end)`` of the gold paragraph in the article's file text."""
+    answer_start: int = -1
+    """Offset of the first gold answer in the article's file text."""
+
+
+@dataclass
+class Article:
+    index: int
+    title: str
+    name: str
+    text: str
+    paragraphs: list[tuple[int, int]]
+    questions: list[Question] = field(default_factory=list)
+
+
+def read_articles(split: int, path: Path = DATA) -> list[Article]:
+    """The articles of one split (never the reserved one), each as one document."""
+    if split == RESERVED:
+        raise ValueError("the reserved split (i % 3 == 0) is never read")
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    out = []
+    for i, raw in enumerate(data):
+        if i % 3 != split:
+            continue
+        title = raw["title"].replace("_", " ")
+        name = f"{i:02d}_{re.sub(r'[^A-Za-z0-9]+', '_', raw['title']).strip('_')}.txt"
+        text, spans, questions = title + "\n\n", [], []
+        for paragraph in raw["paragraphs"]:
+            start = len(text)
+            text += paragraph["context"].strip() + "\n\n"
+            spans.append((start, start + len(paragraph["context"].strip())))
+            for qa in paragraph["qas"]:
+                first = qa["answers"][0]
+                questions.append(
+                    Question(
+                        qa["id"],
+                        qa["question"].strip(),
+                        [a["text"] for a in qa["answers"]],
+                        name,
+                        spans[-1],
+                        start + first["answer_start"],
+                    )
+                )
+        out.append(Article(i, title, name, text, spans, questions))
+    return out
+
+
+def holed(article: Article, picks: int, rng: random.Random) -> tuple[str, list[Question]]:
+    """A copy of the article with the gold sentences of up to ``picks`` questions deleted
+    (one per paragraph), and those questions: none of their gold answers is left in it."""
+    order = list(article.questions)
+    rng.shuffle(order)
+    cuts: list[tuple[int, int]] = []
+    chosen: list[Question] = []
+    used: set[tuple[int, int]] = set()
+    for q in order:
+        if len(chosen) >= picks or q.paragraph in used:
+            continue
+        a, b = q.paragraph
+        sentence = next(((s, e) for s, e in split_sentences(article.text, a, b) if s <= q.answer_start < e), None)
+        if sentence is None:
+            continue
+        trial = sorted([*cuts, sentence])
+        text = _cut(article.text, trial)
+        if any(ans.lower() in text.lower() for ans in q.answers):
+            continue  # the answer is stated elsewhere too: not unanswerable
+        if any(any(ans.lower() in text.lower() for ans in c.answers) for c in chosen) is True:
+            continue
+        cuts, used = trial, used | {q.paragraph}
+        chosen.append(q)
+    return _cut(article.text, cuts), chosen
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for a, b in spans:
+        out.append(text[pos:a])
+        pos = b
+    out.append(text[pos:])
+    return re.sub(r"[ \t]{2,}", " ", "".join(out))
+
+
+@dataclass(frozen=True)
+class QuestionSets:
+    answerable: list[Question]
+    off_topic: list[Question]
+    unanswerable: list[Question]
+    texts: dict[str, str]
+    holed_texts: dict[str, str]
+
+
+def question_sets(
+    corpus: list[Article], others: list[Article], per_set: int, holes_per_article: int, seed: int = 0
+) -> QuestionSets:
+    """The three question sets over ``corpus``; off-topic questions come from ``others``."""
+    rng = random.Random(seed)
+    answerable = [q for a in corpus for q in a.questions]
+    off_topic = [dataclasses_replace(q, source="") for a in others for q in a.questions]
+    holes = [holed(a, holes_per_article, random.Random(seed + a.index)) for a in corpus]
+    unanswerable = [q for _, qs in holes for q in qs]
+    return QuestionSets(
+        answerable=rng.sample(answerable, min(per_set, len(answerable))),
+        off_topic=rng.sample(off_topic, min(per_set, len(off_topic))),
+        unanswerable=rng.sample(unanswerable, min(per_set, len(unanswerable))),
+        texts={a.name: a.text for a in corpus},
+        holed_texts={a.name: text for a, (text, _) in zip(corpus, holes, strict=True)},
+    )
+
+
+def dataclasses_replace(q: Question, **changes: Any) -> Question:
+    return dataclasses.replace(q, **changes)
+
+
+def build(prefix: str, texts: dict[str, str], rebuild: bool) -> tuple[Config, common.Build]:
+    workdir = common.cache_dir(prefix, DATA, [f"{n}:{hash_text(t)}" for n, t in texts.items()], full=False)
+    return common.build_index(workdir, texts, sentences=True, rebuild=rebuild)
+
+
+def hash_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+@dataclass
+class Asked:
+    question: Question
+    answer: Answer
+    ms: float
+
+    @property
+    def text(self) -> str:
+        return _MARKER.sub("", self.answer.text).strip() if self.answer.answerable else ""
+
+    @property
+    def contained(self) -> bool:
+        return self.answer.answerable and any(a.lower() in self.text.lower() for a in self.question.answers)
+
+    @property
+    def gold_cited(self) -> bool:
+        a, b = self.question.paragraph
+        return any(c.source == self.question.source and c.start < b and a < c.end for c in self.answer.citations)
+
+
+def ask_all(questions: list[Question], config: Config, desc: str) -> list[Asked]:
+    from tqdm import tqdm
+
+    out = []
+    for q in tqdm(questions, desc=f"{desc:>12}", unit="q", file=sys.stderr):
+        t = time.perf_counter()
+        answer = ask(q.text, config=config)
+        out.append(Asked(q, answer, (time.perf_counter() - t) * 1000))
+    return out
+
+
+def verbatim(asked: list[Asked], texts: dict[str, str]) -> float:
+    cites = [c for a in asked for c in a.answer.citations]
+    good = sum(texts[c.source][c.start : c.end] == c.text for c in cites)
+    return round(good / len(cites), 4) if cites else 1.0
+
+
+def refusal_curve(answerable: list[Asked], negatives: list[Asked]) -> list[dict[str, float]]:
+    """Refusal share of ``negatives`` against false refusals, as the confidence bar moves."""
+    pos = [a.answer.confidence for a in answerable]
+    neg = [a.answer.confidence for a in negatives]
+    out = []
+    for bar in sorted({round(x, 2) for x in pos + neg}):
+        out.append(
+            {
+                "bar": bar,
+                "false_refusals": round(sum(p < bar for p in pos) / len(pos), 3),
+                "refused": round(sum(n < bar for n in neg) / len(neg), 3),
+            }
+        )
+    return out
+
+
+def share(flags: list[bool]) -> float:
+    return round(sum(flags) / len(flags), 4) if flags else 0.0
+
+
+def figures(answerable: list[Asked], off: list[Asked], holes: list[Asked], sets: QuestionSets) -> dict[str, Any]:
+    everything = answerable + off + holes
+    lengths = [len(a.answer.text) for a in answerable if a.answer.answerable]
+    latency = [a.ms for a in everything]
+    p50, p95 = common.latency_p50_p95(latency)
+    return {
+        "questions": {"answerable": len(answerable), "off_topic": len(off), "unanswerable": len(holes)},
+        "answer_contains_gold": share([a.contained for a in answerable]),
+        "gold_paragraph_cited": share([a.gold_cited for a in answerable]),
+        "false_refusals": share([not a.answer.answerable for a in answerable]),
+        "off_topic_refused": share([not a.answer.answerable for a in off]),
+        "unanswerable_refused": share([not a.answer.answerable for a in holes]),
+        "spurious_conflicts": share([bool(a.answer.conflicts) for a in everything]),
+        "citations_verbatim": min(
+            verbatim(answerable + off, sets.texts), verbatim(holes, sets.holed_texts) if holes else 1.0
+        ),
+        "median_answer_chars": statistics.median(lengths) if lengths else 0,
+        "ask_ms_p50": p50,
+        "ask_ms_p95": p95,
+    }
+
+
+def print_figures(f: dict[str, Any], title: str) -> None:
+    q = f["questions"]
+    print()
+    print(f"{title}: {q['answerable']} answerable, {q['off_topic']} off-topic, {q['unanswerable']} unanswerable")
+    rows = [
+        ("answer contains gold", "answer_contains_gold"),
+        ("gold paragraph cited", "gold_paragraph_cited"),
+        ("false refusals", "false_refusals"),
+        ("off-topic refused", "off_topic_refused"),
+        ("on-topic unanswerable refused", "unanswerable_refused"),
+        ("spurious conflicts", "spurious_conflicts"),
+        ("citations verbatim", "citations_verbatim"),
+        ("median answer length (chars)", "median_answer_chars"),
+        ("warm ask p50 (ms)", "ask_ms_p50"),
+        ("warm ask p95 (ms)", "ask_ms_p95"),
+    ]
+    for label, key in rows:
+        value = f[key]
+        print(
+            f"  {label:<32} {value:>8.3f}" if isinstance(value, float) and value <= 1 else f"  {label:<32} {value:>8}"
+        )
+
+
+def gate(f: dict[str, Any], path: Path) -> list[str]:
+    """Figures below a [min] floor or above a [max] ceiling of the TOML file at ``path``."""
+    limits = tomllib.loads(path.read_text(encoding="utf-8"))
+    failures = [f"{k} = {f[k]} < {v}" for k, v in limits.get("min", {}).items() if f[k] < v]
+    failures += [f"{k} = {f[k]} > {v}" for k, v in limits.get("max", {}).items() if f[k] > v]
+    return failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--slice", action="store_true", help=f"the CI slice: the {SLICE_ARTICLES} smallest articles")
+    parser.add_argument("--per-set", type=int, help="questions per set (default 300; 35 with --slice)")
+    parser.add_argument("--gate", type=Path, metavar="TOML", help="check the figures against these floors")
+    parser.add_argument("--curve", action="store_true", help="print the refusal curve")
+    parser.add_argument("--answer-model", choices=("rules", "fitted"), default="rules", help="Config.answer_model")
+    common.add_run_arguments(parser)
+    args = parser.parse_args()
+    common.limit_blas_threads(args.blas_threads)
+    started = time.perf_counter()
+
+    corpus, others = read_articles(MEASURE), read_articles(FIT)
+    if args.slice:
+        corpus = sorted(corpus, key=lambda a: len(a.text))[:SLICE_ARTICLES]
+    per_set = args.per_set or (35 if args.slice else 300)
+    sets = question_sets(corpus, others, per_set, holes_per_article=15 if args.slice else 20)
+    config, b1 = build("open-measure", sets.texts, args.rebuild)
+    holed_config, b2 = build("open-holed", sets.holed_texts, args.rebuild)
+    config = dataclasses.replace(config, answer_model=args.answer_model)
+    holed_config = dataclasses.replace(holed_config, answer_model=args.answer_model)
+    common.print_build(b1, "articles")
+    common.print_build(b2, "holed copies")
+    ask("warm-up question", config=config)
+    ask("warm-up question", config=holed_config)
+    answerable = ask_all(sets.answerable, config, "answerable")
+    off = ask_all(sets.off_topic, config, "off-topic")
+    holes = ask_all(sets.unanswerable, holed_config, "unanswerable")
+    f = figures(answerable, off, holes, sets)
+    where = "measuring split" + (", CI slice" if args.slice else "")
+    print_figures(f, f"Open corpus (SQuAD dev, {where}; answer model: {args.answer_model})")
+    if args.curve:
+        print("\nRefusal curve (confidence bar: false refusals -> off-topic / unanswerable refused):")
+        c_off, c_holes = refusal_curve(answerable, off), refusal_curve(answerable, holes)
+        for row in c_off[:: max(1, len(c_off) // 20)]:
+            print(
+                f"  bar {row['bar']:.2f}: false refusals {row['false_refusals']:.3f} -> off-topic {row['refused']:.3f}"
+            )
+        for row in c_holes[:: max(1, len(c_holes) // 20)]:
+            print(f"  bar {row['bar']:.2f}: false refusals {row['false_refusals']:.3f} -> holed {row['refused']:.3f}")
+    total = common.print_total(started)
+    if args.json:
+        common.write_json(
+            args.json,
+            {
+                "benchmark": "open-corpus",
+                "slice": args.slice,
+                "answer_model": args.answer_model,
+                "run_s": round(total, 1),
+            }
+            | f,
+        )
+    if args.gate:
+        failures = gate(f, args.gate)
+        for failure in failures:
+            print(f"GATE FAILED: {failure}", file=sys.stderr)
+        if failures:
+            sys.exit(1)
+        print(f"Gate passed ({args.gate})")
+
+
+if __name__ == "__main__":
+    main()
