@@ -220,37 +220,41 @@ def titles(text: str) -> list[tuple[int, int, str]]:
 
 def _title_words(text: str, start: int, role: str) -> tuple[int, str]:
     """Extend a role noun back over its rank words and one field word ("chief safety
-    officer"); a role noun that needs them ("researcher") and has none is no title."""
-    parts, field_word = [role], False
+    officer"); a role noun that needs them ("researcher") and has none is no title. A
+    capitalised field word counts only in a capitalised title with a rank ("Chief
+    Financial Officer"), so that "Acme Director" does not make "acme director"."""
+    parts: list[str] = [role]
+    field_at: int | None = None  # where the title starts without its field word
     base = max(0, start - 60)
     for w in reversed(list(re.finditer(r"[A-Za-z][\w\-]*", text[base:start]))):
         if text[base + w.end() : start].strip():
             break  # punctuation between: another phrase
         word = w.group(0)
-        lower = word.lower().rstrip("-")
-        if lower in _RANKS and (word.islower() or lower in {"chief", "senior", "co"} or word.istitle()):
+        if word.lower().rstrip("-") in _RANKS:
             parts.insert(0, word)
-        elif not field_word and len(parts) == 1 and not _NO_FIELD.fullmatch(role) and _is_field(word):
+        elif len(parts) == 1 and not _NO_FIELD.fullmatch(role) and _is_field(word, role):
             parts.insert(0, word)
-            field_word = True
+            field_at = start
         else:
             break
         start = base + w.start()
+    if field_at is not None and len(parts) == 2 and parts[0][0].isupper():
+        parts, start = parts[1:], field_at  # "Acme Director": no rank, so "Acme" names the firm
     if len(parts) == 1 and re.fullmatch(_WORKER, role, re.I):
         return start, ""
     return start, " ".join(parts)
 
 
-def _is_field(word: str) -> bool:
-    """Could ``word`` name the field of a role ("research" director), not describe the
-    holder ("prominent" researcher) or name an organisation ("OpenAI" executive)?"""
-    return (
-        word.islower()
-        and len(word) >= 3
-        and word not in STOP_WORDS
-        and word not in _NOT_FIELDS
-        and not _ADJECTIVE.search(word)
-    )
+def _is_field(word: str, role: str) -> bool:
+    """Could ``word`` name the field of a role ("research" director, "Financial"
+    Officer), not describe the holder ("prominent" researcher) or name an organisation
+    ("OpenAI" executive)?"""
+    lower = word.lower()
+    if not (word.islower() or (word.istitle() and role.istitle())):
+        return False
+    if lower in _C_SUITE:
+        return True
+    return len(word) >= 3 and lower not in STOP_WORDS and lower not in _NOT_FIELDS and not _ADJECTIVE.search(lower)
 
 
 def same_title(title: str) -> str:
