@@ -19,8 +19,10 @@ from .evidence import (
     ANCHORED_KINDS,
     Version,
     answer_kind,
+    covered,
     independent,
     is_named,
+    key_terms,
     placed_by,
     relative_dates,
     restates,
@@ -88,6 +90,8 @@ class Answer:
     independent: int = 0
     articles: int = 0
     """How many articles the index holds (for "reported by 2 of 5 articles")."""
+    supported_titles: list[str] = field(default_factory=list)
+    """How ``support_line`` names each of ``supported_by``: “title” (outlet)."""
     answerer: str = "extractive"
     model: str = ""
     removed: list[str] = field(default_factory=list)
@@ -112,13 +116,13 @@ class Answer:
         return dataclasses.replace(self, notice=notice)
 
     def support_line(self) -> str:
-        """ "Reported by 2 of 5 articles: a.txt, b.txt" (and how many are independent)."""
+        """ "Reported by 2 of 5 articles: “Title” (Outlet), …" (and how many are independent);
+        file names stand in for titles an answer was not given."""
         if not self.supported_by:
             return ""
         n = len(self.supported_by)
-        line = f"Reported by {n} of {self.articles} article{'s' if self.articles != 1 else ''}: " + ", ".join(
-            self.supported_by
-        )
+        named = self.supported_titles if len(self.supported_titles) == n else self.supported_by
+        line = f"Reported by {n} of {self.articles} article{'s' if self.articles != 1 else ''}: " + ", ".join(named)
         if self.independent and self.independent < n:
             line += f" ({self.independent} independent: the others reprint the same quote or story)"
         return line
@@ -423,27 +427,59 @@ MAX_VERSIONS = 4
 
 def _key_values(question: str, kind: str | None, cand: Candidate, anchors: list[str]) -> set[str]:
     if kind is not None:
-        return values(cand.text, kind, anchors)
+        return values(cand.text, kind, anchors, question)
     return names(cand.text) - names(question)
+
+
+ANCHOR_IDF = math.log(2)
+"""BM25 idf of a name found in half the passages: names more common than that are what
+the whole corpus is about, not whom a question is about."""
 
 
 def _anchors(question: str, s: Searcher) -> list[str]:
     """The question's names that identify whom it is about ("Greg Brockman"), leaving out
     names found all over the corpus ("OpenAI")."""
-    return [w for w in name_words(question) if s.bm25.idf(terms(w)[0] if terms(w) else "") >= 1.0]
+    return [w for w in name_words(question) if s.bm25.idf(terms(w)[0] if terms(w) else "") >= ANCHOR_IDF]
+
+
+SUPPORT_CHUNKS = 10
+"""Passages searched (BM25, for the question and the answer's value) for other articles
+stating the answer, beyond those retrieved for the answer itself."""
 
 
 def _supporters(
-    question: str, kind: str | None, anchors: list[str], best: Candidate, ranked: list[Candidate]
+    question: str, kind: str | None, anchors: list[str], best: Candidate, pool: list[Candidate], s: Searcher
 ) -> list[Candidate]:
+    """The sentences stating what ``best`` states: the same value (date, number, name,
+    title) and every key term of the question that ``best`` states. An answer stating
+    none of the question's key terms claims no corroboration at all."""
     key = _key_values(question, kind, best, anchors)
+    keys = key_terms(question)
+    subject = covered(best.text, keys)
+    if keys and not subject:
+        return []
     out = [best]
-    for cand in ranked:
-        if cand is best or cand.features["similarity"] < best.features["similarity"] - SUPPORT_SIMILARITY:
+    seen = {(s.chunks[best.chunk].source, best.start)}
+    for cand in pool + _sentences_with(f"{question} {' '.join(sorted(key))}", s):
+        where = (s.chunks[cand.chunk].source, cand.start)  # overlapping chunks repeat sentences
+        if where in seen or not covered(cand.text, keys) >= subject:
             continue
+        seen.add(where)
         same = bool(_key_values(question, kind, cand, anchors) & key) if key else restates(cand.text, best.text)
         if same:
             out.append(cand)
+    return out
+
+
+def _sentences_with(query: str, s: Searcher) -> list[Candidate]:
+    """The sentences of the passages that best match ``query`` by BM25 (unscored)."""
+    scores = s.bm25.scores(query)
+    best = [int(i) for i in np.argsort(-scores)[:SUPPORT_CHUNKS] if scores[i] > 0]
+    out = []
+    for index in best:
+        chunk = s.chunks[index]
+        for a, b in split_sentences(chunk.text):
+            out.append(Candidate(index, -1, chunk.start + a, chunk.start + b, chunk.text[a:b], {}))
     return out
 
 
@@ -455,10 +491,13 @@ CITES_PER_VERSION = 2
 
 
 def _conflicts(
-    kind: str | None, anchors: list[str], ranked: list[Candidate], deep: list[Candidate], s: Searcher
+    question: str, kind: str | None, anchors: list[str], ranked: list[Candidate], deep: list[Candidate], s: Searcher
 ) -> list[tuple[Version, list[Candidate]]]:
-    """Versions of the asked date/number/title that relevant sentences disagree on, each
-    with the sentences that give it, from different articles, best first."""
+    """Versions of the asked date/number/title that relevant sentences of different
+    articles disagree on, each with the sentences that give it, best first. A witness is
+    about the question's subject: it names the person asked about (in the sentence, or
+    for a date or number just before it) and states the same key terms of the question
+    as the best witness ("birth parents" is not "the other parent")."""
     if kind is None or not ranked:
         return []
     witnesses = [c for c in ranked if c.score >= CONFLICT_SCORE * ranked[0].score]
@@ -468,9 +507,15 @@ def _conflicts(
             for c in deep
             if c not in witnesses and c.features["similarity"] >= MIN_SIMILARITY and _names_anchor(c.text, anchors)
         ]
+    witnesses = [c for c in witnesses if not anchors or _names_anchor(_about(c, kind, s), anchors)]
     # A sentence holding several values of the kind ("13, 154 and 18") is no witness for
     # any one of them; versions must come from different sentences.
-    found = [(c, vals) for c in witnesses if len(vals := values(c.text, kind, anchors)) == 1]
+    found = [(c, vals) for c in witnesses if len(vals := values(c.text, kind, anchors, question)) == 1]
+    if not found:
+        return []
+    keys = key_terms(question)
+    subject = covered(found[0][0].text, keys)
+    found = [(c, vals) for c, vals in found if covered(c.text, keys) == subject]
     found_versions = versions(kind, [(s.chunks[c.chunk].source, c.text, vals) for c, vals in found])[:MAX_VERSIONS]
     out: list[tuple[Version, list[Candidate]]] = []
     for version in found_versions:
@@ -480,13 +525,34 @@ def _conflicts(
             if version.value in vals and s.chunks[c.chunk].source not in sources and len(cited) < CITES_PER_VERSION:
                 cited.append(c)
         out.append((version, cited))
-    if len({cited[0].text for _, cited in out}) < 2:
+    if len({cited[0].text for _, cited in out}) < 2 or len({s.chunks[c.chunk].source for _, cs in out for c in cs}) < 2:
         return []
     return out
 
 
+def _about(cand: Candidate, kind: str, s: Searcher) -> str:
+    """Where a witness must name whom the question is about: the sentence itself for a
+    title or weekday (read next to the name), else also the sentence before it."""
+    if kind in ANCHORED_KINDS:
+        return cand.text
+    chunk = s.chunks[cand.chunk]
+    before = [a for a, b in split_sentences(chunk.text) if chunk.start + b <= cand.start]
+    return chunk.text[before[-1] if before else cand.start - chunk.start : cand.end - chunk.start]
+
+
 def _names_anchor(text: str, anchors: list[str]) -> bool:
     return any(is_named(w, anchors) for w in name_words(text))
+
+
+def _title_and_outlet(source: str, s: Searcher) -> str:
+    """How an article is named to readers: “its title” (its outlet), the title shortened."""
+    doc = s.docs[source]
+    title = doc.title if len(doc.title) <= TITLE_CHARS else doc.title[: TITLE_CHARS - 1].rstrip() + "…"
+    return f"“{title}”" + (f" ({doc.outlet})" if doc.outlet else "")
+
+
+TITLE_CHARS = 70
+"""Longest article title quoted in full in "Reported by …"."""
 
 
 def ask(question: str, history: list[str] | None = None, config: Config | None = None) -> Answer:
@@ -522,7 +588,7 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     sure = confidence(ranked)
     if not chosen:
         return Answer(refusal(text, ranked, s), False, [], articles=len(s.docs), confidence=sure)
-    conflicts = _conflicts(kind, anchors, ranked, deep, s)
+    conflicts = _conflicts(text, kind, anchors, ranked, deep, s)
     shown: list[Version] = []
     if conflicts:
         chosen = [c for _, cited in conflicts for c in cited]
@@ -537,16 +603,18 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     else:
         parts = [f"{cand.text} [{n}]" for n, cand in enumerate(chosen, start=1)]
     parts += _date_notes(chosen, s)
-    supporters = [c for best in chosen for c in _supporters(text, kind, anchors, best, ranked)]
+    supporters = [c for best in chosen for c in _supporters(text, kind, anchors, best, deep, s)]
+    supported_by = sorted({s.chunks[c.chunk].source for c in supporters})
     return Answer(
         " ".join(parts),
         True,
         [_citation(cand, s) for cand in chosen],
-        supported_by=sorted({s.chunks[c.chunk].source for c in supporters}),
+        supported_by=supported_by,
         conflicts=shown,
         independent=independent([(s.chunks[c.chunk].source, c.text) for c in supporters]),
         articles=len(s.docs),
         confidence=sure,
+        supported_titles=[_title_and_outlet(source, s) for source in supported_by],
     )
 
 
