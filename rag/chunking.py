@@ -21,7 +21,7 @@ from .chrome import content_spans
 if TYPE_CHECKING:
     import tiktoken
 
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 """Bump when sentence splitting, chunk packing or the chrome filter changes: indexes built
 by an older version are then re-chunked by the next `rag ingest`."""
 
@@ -164,11 +164,11 @@ def chunk_text(text: str, max_tokens: int, overlap: int = 1) -> list[Chunk]:
                 sentences += [(x, y, count_tokens(text[x:y])) for x, y in _split_long(text, a, b, max_tokens)]
         i = 0
         while i < len(sentences):
-            j, total = i, 0
-            while j < len(sentences) and (j == i or total + sentences[j][2] <= max_tokens):
-                total += sentences[j][2]
+            j, a = i + 1, sentences[i][0]
+            # The text between sentences has tokens too: measure the chunk as it would be.
+            while j < len(sentences) and count_tokens(text[a : sentences[j][1]]) <= max_tokens:
                 j += 1
-            a, b = sentences[i][0], sentences[j - 1][1]
+            b = sentences[j - 1][1]
             chunks.append(Chunk(a, b, text[a:b], count_tokens(text[a:b])))
             if j >= len(sentences):
                 break

@@ -25,8 +25,8 @@ CHROME = [
     "biz360tv",
     "Want to stay ahead",
     "See More",
-    "reporting by Aamir Sheikh",
 ]
+ATTRIBUTION = ["Cryptopolitan reporting by Aamir Sheikh", "Source: AP News"]  # evidence of who reported it
 
 
 def test_seed_metadata() -> None:
@@ -47,6 +47,8 @@ def test_chrome_is_outside_the_content_spans_and_the_article_inside() -> None:
         content = "\n".join(text[a:b] for a, b in content_spans(text))
         for phrase in CHROME:
             assert phrase not in content, (path.name, phrase)
+        for line in ATTRIBUTION:
+            assert line not in text or line in content, (path.name, line)
     text = (SEEDS / "003_75fce2261b805b1d.txt").read_text(encoding="utf-8")
     content = "\n".join(text[a:b] for a, b in content_spans(text))
     assert "Pachocki was appointed as chief scientist" in content
