@@ -39,6 +39,12 @@ def test_corpus_text_is_escaped_for_markdown_and_html() -> None:
     assert escape_markdown("*bold* _x_ # h") == "\\*bold\\* \\_x\\_ \\# h"
 
 
+def test_source_cards_show_outlet_author_and_date() -> None:
+    p = Passage("x.txt", "T", 0, 4, "Text", 1.0, outlet="Daily Planet", date="2024-05-17", author="Jane <Doe>")
+    panel = sources_html(Answer("Text [1]", True, [p]), [(p.text, 0)], [p.text])
+    assert "Daily Planet · by Jane &lt;Doe&gt; · 2024-05-17" in panel
+
+
 def test_a_refusal_shows_no_sources() -> None:
     refusal = Answer("The articles don't answer this question.", False, [])
     assert "don" in answer_markdown(refusal)

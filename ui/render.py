@@ -64,7 +64,7 @@ def answer_markdown(answer: Answer) -> str:
 
 
 def _meta(p: Passage) -> str:
-    bits = [escape_html(x) for x in (p.outlet, p.date) if x]
+    bits = [escape_html(x) for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x]
     return " · ".join(bits)
 
 
