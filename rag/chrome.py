@@ -55,7 +55,7 @@ _CHROME_LINE = _patterns(
     r"^(photo|image|photograph|picture)s?\s*(via|by|:|credit)\b.{0,80}$",
     r"^courtesy( of)?\s.{0,80}$",
     r"^(photo |image )?credits?\s*(:|$|by\b|to\b).{0,80}$",
-    r"^(reuters|getty images|ap photo|afp|epa)(\s*[/:|,].{0,60})?$",
+    r"^(reuters|getty( images)?|ap( photo)?|afp|epa|xinhua|alamy|shutterstock|istock(photo)?)(\s*[/:|,].{0,60})?$",
 )
 
 # Promos: chrome even when they read as sentences.

@@ -40,7 +40,6 @@ _ABBREVIATIONS = {
     "gen",
     "col",
     "lt",
-    "calif",
     "inc",
     "ltd",
     "corp",
@@ -66,6 +65,12 @@ _ABBREVIATIONS = {
     "ave",
     "approx",
 }
+# US state abbreviations (AP style, "San Diego, Calif."), only when capitalised: "ill.",
+# "mass." and "ore." end sentences.
+_STATES = frozenset(
+    """Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev
+    N.H N.J N.M N.Y N.C N.D Okla Ore Pa R.I S.C S.D Tenn Tex Vt Va Wash W.Va Wis Wyo""".split()
+)
 # End of a sentence: terminal punctuation, optional closing quotes/brackets, then space.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _LINE = re.compile(r"[^\r\n]+")
@@ -104,7 +109,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if not word:
         return False
     w = word.group(1).lower()
-    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha())
+    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()) or word.group(1) in _STATES
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
