@@ -21,7 +21,7 @@ from .chrome import content_spans
 if TYPE_CHECKING:
     import tiktoken
 
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 """Bump when sentence splitting, chunk packing or the chrome filter changes: indexes built
 by an older version are then re-chunked by the next `rag ingest`."""
 
@@ -40,7 +40,6 @@ _ABBREVIATIONS = {
     "gen",
     "col",
     "lt",
-    "calif",
     "inc",
     "ltd",
     "corp",
@@ -66,6 +65,12 @@ _ABBREVIATIONS = {
     "ave",
     "approx",
 }
+# US state abbreviations (AP style, "San Diego, Calif."), only when capitalised: "ill.",
+# "mass." and "ore." end sentences.
+_STATES = frozenset(
+    """Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev
+    N.H N.J N.M N.Y N.C N.D Okla Ore Pa R.I S.C S.D Tenn Tex Vt Va Wash W.Va Wis Wyo""".split()
+)
 # End of a sentence: terminal punctuation, optional closing quotes/brackets, then space.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _LINE = re.compile(r"[^\r\n]+")
@@ -104,7 +109,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if not word:
         return False
     w = word.group(1).lower()
-    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha())
+    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()) or word.group(1) in _STATES
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -164,11 +169,11 @@ def chunk_text(text: str, max_tokens: int, overlap: int = 1) -> list[Chunk]:
                 sentences += [(x, y, count_tokens(text[x:y])) for x, y in _split_long(text, a, b, max_tokens)]
         i = 0
         while i < len(sentences):
-            j, total = i, 0
-            while j < len(sentences) and (j == i or total + sentences[j][2] <= max_tokens):
-                total += sentences[j][2]
+            j, a = i + 1, sentences[i][0]
+            # The text between sentences has tokens too: measure the chunk as it would be.
+            while j < len(sentences) and count_tokens(text[a : sentences[j][1]]) <= max_tokens:
                 j += 1
-            a, b = sentences[i][0], sentences[j - 1][1]
+            b = sentences[j - 1][1]
             chunks.append(Chunk(a, b, text[a:b], count_tokens(text[a:b])))
             if j >= len(sentences):
                 break

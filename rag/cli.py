@@ -37,7 +37,7 @@ def _snippet(text: str, width: int = 300) -> str:
 
 
 def _describe(n: int, p: Passage) -> str:
-    meta = ", ".join(x for x in (p.outlet, p.date) if x)
+    meta = ", ".join(x for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x)
     head = f"[{n}] {p.source} [{p.start}, {p.end})  {p.title}" + (f" ({meta})" if meta else "")
     return f"{head}\n    “{_snippet(p.text)}”"
 

@@ -71,6 +71,13 @@ class Config:
     """Seconds to wait for the endpoint to connect or to send the next piece of text."""
     llm_max_tokens: int = 256
     """Longest answer the model may write, in tokens."""
+    examples: str = ""
+    """Example questions the web chat offers, separated by ``;`` (RAG_EXAMPLES); by default
+    they are made from the titles of the indexed articles."""
+
+    def example_questions(self) -> list[str]:
+        """``examples`` split at ``;``, blanks dropped."""
+        return [q.strip() for q in self.examples.split(";") if q.strip()]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .chrome import content_spans
+from .chrome import content_spans, is_attribution
 from .errors import CorpusError
 
 log = logging.getLogger("rag")
@@ -34,6 +34,8 @@ class Document:
     date: str | None
     """Publication date as YYYY-MM-DD, where the text gives one."""
     sha256: str
+    author: str | None = None
+    """Who wrote or reported it, from a byline ("By Jane Doe", "... reporting by Jane Doe")."""
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,42 @@ def _title(text: str) -> str:
     return ""
 
 
+_CONNECTOR = frozenset("of the and for on in at & de du der la le".split())
+_NOT_OUTLETS = frozenset("additional further extra more with and also".split())
+_SOURCE = re.compile(r"^source\s*:\s*(.{2,60}?)\s*$", re.IGNORECASE)
+_REPORTING = re.compile(r"^(?P<outlet>(?:\S+\s){0,4}?)reporting by\s+(?P<author>[^;|]+?)\s*(?:[;|].*)?$", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:written |reported |words )?by\s+(?P<author>.+?)\s*$", re.IGNORECASE)
+
+
+def _name_like(phrase: str, max_words: int = 6) -> bool:
+    """A proper name: a few words, each capitalised (or a connector like "of", "&")."""
+    words = phrase.split()
+    return 0 < len(words) <= max_words and all(w[:1].isupper() or w.lower() in _CONNECTOR for w in words)
+
+
+def _attributions(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if is_attribution(line)]
+
+
 def _outlet(text: str) -> str | None:
-    for pattern in (r"^\s*Source\s*:\s*(.{2,60}?)\s*$", r"^\s*(\S+(?:\s\S+){0,3}) reporting by \S"):
-        match = re.search(pattern, text, re.MULTILINE | re.IGNORECASE)
-        if match:
-            return match.group(1)
+    """The outlet named by a "Source: <Outlet>" or "<Outlet> reporting by ..." line."""
+    for line in _attributions(text):
+        source = _SOURCE.match(line)
+        if source and _name_like(source.group(1)):
+            return source.group(1)
+        reporting = _REPORTING.match(line)
+        prefix = reporting.group("outlet").strip() if reporting else ""
+        if prefix and _name_like(prefix, 4) and prefix.split()[0].lower() not in _NOT_OUTLETS:
+            return prefix
+    return None
+
+
+def _author(text: str) -> str | None:
+    """The author named by a byline ("By Jane Doe") or a "... reporting by Jane Doe" line."""
+    for line in _attributions(text):
+        match = _REPORTING.match(line) or _BYLINE.match(line)
+        if match and _name_like(match.group("author").replace(",", " "), 12):
+            return match.group("author")
     return None
 
 
@@ -162,6 +195,7 @@ def read_document(path: Path, source: str) -> Document:
         outlet=outlet or _outlet(text),
         date=_date(text),
         sha256=hashlib.sha256(text.encode()).hexdigest(),
+        author=_author(text),
     )
 
 

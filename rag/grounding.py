@@ -95,7 +95,7 @@ def _term_share(claim: str, sentence: str) -> float:
 
 def _specifics_present(claim: str, sentence: str) -> bool:
     """Every number and capitalised word (but the first) of the claim is in the supporting
-    sentence; a name may be spelled differently ("Kokotajlo" for "Cocotajiro")."""
+    sentence; a name may be spelled differently ("Tchaikovsky" for "Chaikovsky")."""
     names = name_words(sentence)
     for found in _SPECIFIC.findall(claim):
         word = re.sub(r"['’]s$", "", found).rstrip(".,:")

@@ -61,6 +61,8 @@ def _chunk_metadata(doc: Document, start: int, end: int, index: int) -> dict[str
         meta["outlet"] = doc.outlet
     if doc.date:
         meta["date"] = doc.date
+    if doc.author:
+        meta["author"] = doc.author
     return meta
 
 
@@ -213,7 +215,7 @@ class _Batcher:
         for doc in docs:
             if doc.source in self.existing:  # a new document has no chunks of an older version
                 self.store.delete_stale_chunks(doc.source, doc.sha256)
-        records = [DocRecord(d.source, d.sha256, self.chunker, d.title, d.outlet, d.date) for d in docs]
+        records = [DocRecord(d.source, d.sha256, self.chunker, d.title, d.outlet, d.date, d.author) for d in docs]
         self.store.put_documents(records, [d.text for d in docs])
         self.store.bump_version()
         for doc in docs:

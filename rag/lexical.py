@@ -32,7 +32,7 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, possessives dropped ("Leike’s" -> "leike"); a hyphenated
+    """Lower-cased word tokens, possessives dropped ("Doe’s" -> "doe"); a hyphenated
     word also yields its parts ("san francisco-based" -> francisco-based, francisco, based)."""
     out = []
     for w in _TOKEN.findall(text.lower()):
@@ -91,8 +91,8 @@ class BM25:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def sound_alikes(self, term: str) -> list[tuple[str, float]]:
-        """Corpus terms spelled differently but sounding alike ("kokotajlo" ->
-        "cocotajiro"), with their similarity; the term itself excluded."""
+        """Corpus terms spelled differently but sounding alike ("tchaikovsky" ->
+        "chaikovsky"), with their similarity; the term itself excluded."""
         from difflib import SequenceMatcher
 
         if self._by_gram is None:

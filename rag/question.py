@@ -7,11 +7,14 @@ import re
 from dataclasses import dataclass
 
 from .corpus import MONTHS, WEEKDAYS
+from .demonyms import DEMONYMS
 from .lexical import STOP_WORDS, terms
 
 _MONTH = "(?:" + "|".join(MONTHS) + ")"
+_MONTH_ABBREVIATION = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 _WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|dozen|half"
+_DEMONYM = "(?:" + "|".join(sorted((re.escape(d) for d in DEMONYMS), key=len, reverse=True)) + ")"
 
 
 @dataclass(frozen=True)
@@ -22,32 +25,58 @@ class AnswerType:
     """When no retrieved sentence has this kind of answer, the articles don't answer."""
 
 
+_AGE = "|".join(
+    (
+        r"\b\d{1,3}[- ]years?[- ]old\b",  # "a 37-year-old engineer", "37 years old"
+        r"\b\d{1,3} years of age\b",
+        r"\baged? (?:of )?\d{1,3}\b",  # "aged 37", "age 37", "at the age of 37"
+        r"[A-Z][\w'’\-]+, \d{1,3},",  # "Jane Doe, 37, said"
+        r"\bat \d{1,3}(?=\s*[,;!?)]|\.(?!\d)|\s+(?:in|on|after|when|while|and|from|he|she|they)\b)",  # "retired at 65"
+    )
+)
+_NATIONALITY = (
+    rf"\b{_DEMONYM}(?![\w\-])|(?i:\b(?:born in|born and raised in|citizens? of|citizenship|national of|native of|"
+    r"nationality|hails? from|passport)\b)"
+)
+_DATE = "|".join(
+    (
+        rf"\b{_MONTH}\b|\b{_MONTH_ABBREVIATION} \d{{1,2}}\b|\b{_WEEKDAY}s?\b",  # "17 May 2024", "May 17", "Friday"
+        r"\b(?:1[0-9]|20)\d{2}s?\b",  # a year, "the 1990s"; "2024-05-17"
+        r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",  # "17/05/2024", "17.05.24"
+        r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?::\d{2})?\s?(?i:[ap]\.?m\b\.?)",  # "7:30", "9 a.m.", "9pm"
+        r"(?i:\b(?:noon|midday|midnight|o'clock|yesterday|today|tonight|tomorrow|"
+        r"(?:last|this|next) (?:week|weekend|month|year)|(?:\w+ )?(?:days?|weeks?|months?|years?) (?:ago|later)"
+        r")\b)",
+    )
+)
 _TYPES = [
-    # (name, question pattern, answer pattern, strict)
-    ("age", r"\bhow old\b|\bwhat age\b|\bage of\b", r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b", True),
+    # (name, question pattern, answer pattern, strict); an answer pattern is case-sensitive
+    # unless it says otherwise with (?i:...), so "may" and "Mark" are no month or date.
+    ("age", r"\bhow old\b|\bwhat age\b|\bage of\b", _AGE, True),
     (
         "money",
         r"\bhow much\b.*\b(pay|paid|cost|earn|raise|spend|spent|worth|price|salary|fund)",
-        r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|million|billion|[mb]n)\b",
+        r"[$€£¥]\s?\d|(?i:\b\d[\d,.]*\s?(dollars|euros|pounds|million|billion|[mb]n)\b)",
         True,
     ),
     (
         "nationality",
-        r"\bnationality\b|\bcitizen(ship)?\b|\bwhere (is|was) \w+( \w+)? from\b",
-        r"\b(American|British|Canadian|Polish|Russian|Israeli|German|French|Chinese|Indian|Ukrainian|Irish|Dutch|"
-        r"Swiss|Italian|Spanish|Japanese|Korean|Australian|citizen|born in)\b",
+        r"\bnationality\b|\bcitizen(ship)?\b|\bwhere (is|was|were) \w+( \w+)? from\b|\bwhat country (is|was|were) "
+        r"\w+( \w+)? from\b|\bwhere (is|was|were) \w+( \w+)? born\b",
+        _NATIONALITY,
         True,
     ),
     (
         "date",
-        r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|in what (year|month))\b",
-        rf"\b({_MONTH}|{_WEEKDAY}|\d{{4}}|yesterday|today|tonight|last (week|month|year)|this (week|month|year))\b",
+        r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|in what (year|month)|"
+        r"at what time|since when)\b",
+        _DATE,
         True,
     ),
     (
         "number",
         r"\bhow (many|much|long|soon)\b|\bwhat (share|percentage|proportion|number|fraction)\b",
-        rf"\d|\b({_NUMBER_WORDS}|decade|dozens?|hundreds?|minutes?|hours?|days?|weeks?|months?|years?)\b",
+        rf"\d|(?i:\b({_NUMBER_WORDS}|decade|dozens?|hundreds?|minutes?|hours?|days?|weeks?|months?|years?)\b)",
         True,
     ),
     (
@@ -57,10 +86,7 @@ _TYPES = [
         False,
     ),
 ]
-ANSWER_TYPES = [
-    (name, re.compile(q, re.I), AnswerType(name, re.compile(a, re.I if name != "nationality" else 0), strict))
-    for name, q, a, strict in _TYPES
-]
+ANSWER_TYPES = [(name, re.compile(q, re.I), AnswerType(name, re.compile(a), strict)) for name, q, a, strict in _TYPES]
 _WANTS_NAME = re.compile(
     r"^\s*(who|whom|whose|which (company|outlet|publication|newspaper|studio|firm|executive|leader|researcher|city|"
     r"country)|where)\b",
@@ -107,9 +133,9 @@ def is_context_dependent(question: str) -> bool:
 def answer_is_subject(previous: str, question: str) -> bool:
     """Does ``question`` refer to what answered ``previous`` rather than to what it asked about?
 
-    "his" after "Why did Jan Leike quit?" is Leike; "him" after "Who replaced Sutskever?"
-    is the answer; "it" after "What model did OpenAI show?" is the model named in the answer.
-    "Who is William Saunders?" is about Saunders, whatever its answer names."""
+    "his" after "Why did Tom Baker quit?" is Baker; "him" after "Who replaced Baker?" is
+    the answer; "it" after "What car did Acme show?" is the car named in the answer.
+    "Who is Jane Doe?" is about Doe, whatever its answer names."""
     if _DEFINITION.match(previous):
         return False
     if _PERSONAL.search(question):

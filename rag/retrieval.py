@@ -43,6 +43,7 @@ class Passage:
     outlet: str | None = None
     date: str | None = None
     chunk_id: str = ""
+    author: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +107,7 @@ class Searcher:
     def passage(self, index: int, score: float) -> Passage:
         c = self.chunks[index]
         d = self.docs[c.source]
-        return Passage(c.source, d.title, c.start, c.end, c.text, score, d.outlet, d.date, c.id)
+        return Passage(c.source, d.title, c.start, c.end, c.text, score, d.outlet, d.date, c.id, d.author)
 
 
 _searchers: dict[tuple[object, ...], Searcher] = {}

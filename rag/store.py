@@ -41,6 +41,7 @@ class DocRecord:
     title: str
     outlet: str | None
     date: str | None
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ class Store:
                 title=str(m["title"]),
                 outlet=_opt(m.get("outlet")),
                 date=_opt(m.get("date")),
+                author=_opt(m.get("author")),
             )
         return records
 

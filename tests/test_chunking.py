@@ -78,3 +78,12 @@ def test_an_overlong_sentence_is_split_at_words() -> None:
     chunks = chunk_text(text, 50, 0)
     assert len(chunks) > 10
     assert all(text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_state_abbreviations_do_not_end_sentences_but_lowercase_words_do() -> None:
+    text = "She moved to Austin, Tex. He stayed. The child fell ill. A doctor came."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "She moved to Austin, Tex. He stayed.",
+        "The child fell ill.",
+        "A doctor came.",
+    ]

@@ -68,3 +68,13 @@ def test_ingest_reports_skipped_files(config: Config) -> None:
     out = run(["ingest", str(config.corpus_dir), "-q"], config)
     assert out.returncode == 0, out.stderr
     assert "skipped bad.txt" in out.stderr and "5 added" in out.stdout
+
+
+def test_sources_lines_show_outlet_author_and_date() -> None:
+    from rag import Passage
+    from rag.cli import _describe
+
+    p = Passage(
+        "x.txt", "Budget approved", 0, 4, "Text", 1.0, outlet="Daily Planet", date="2024-05-17", author="Jane Doe"
+    )
+    assert _describe(1, p).startswith("[1] x.txt [0, 4)  Budget approved (Daily Planet, by Jane Doe, 2024-05-17)")

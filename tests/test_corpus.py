@@ -25,8 +25,8 @@ CHROME = [
     "biz360tv",
     "Want to stay ahead",
     "See More",
-    "reporting by Aamir Sheikh",
 ]
+ATTRIBUTION = ["Cryptopolitan reporting by Aamir Sheikh", "Source: AP News"]  # evidence of who reported it
 
 
 def test_seed_metadata() -> None:
@@ -35,6 +35,7 @@ def test_seed_metadata() -> None:
     assert not skipped and len(docs) == 5
     assert by["002_ef3a2d8c7056d914.txt"].outlet == "AP News"
     assert by["001_6ddc891e9fff1a6d.txt"].outlet == "Cryptopolitan"
+    assert by["001_6ddc891e9fff1a6d.txt"].author == "Aamir Sheikh"
     assert by["004_490dfad3ab3b0151.txt"].date == "2024-05-17"
     assert by["003_75fce2261b805b1d.txt"].title == "OpenAI disperses 'superalignment' safety team"
     assert by["002_ef3a2d8c7056d914.txt"].title.startswith("Former OpenAI Leader Jan Leike")
@@ -47,6 +48,8 @@ def test_chrome_is_outside_the_content_spans_and_the_article_inside() -> None:
         content = "\n".join(text[a:b] for a, b in content_spans(text))
         for phrase in CHROME:
             assert phrase not in content, (path.name, phrase)
+        for line in ATTRIBUTION:
+            assert line not in text or line in content, (path.name, line)
     text = (SEEDS / "003_75fce2261b805b1d.txt").read_text(encoding="utf-8")
     content = "\n".join(text[a:b] for a, b in content_spans(text))
     assert "Pachocki was appointed as chief scientist" in content
@@ -99,3 +102,24 @@ def test_headlines_that_start_like_chrome_are_kept() -> None:
     promo = "Article body here.\nRelated articles\nAlso read: something else\nAdvertisement\n"
     kept = "".join(promo[a:b] for a, b in content_spans(promo))
     assert kept == "Article body here."
+
+
+def test_bylines_and_source_lines_become_metadata(tmp_path: Path) -> None:
+    cases = {
+        "a.txt": (
+            "Budget approved\n\nBy Jane Doe\n\nThe council approved the budget on Monday night.\n",
+            None,
+            "Jane Doe",
+        ),
+        "b.txt": ("The council approved the budget on Monday night.\nSource: Daily Planet\n", "Daily Planet", None),
+        "c.txt": ("The council approved the budget.\nDaily Planet reporting by John Roe\n", "Daily Planet", "John Roe"),
+        "d.txt": ("Leave policy\nSource: internal survey\nMost staff take leave in August.\n", None, None),
+        "e.txt": ("By law, records must be kept for seven years by the company.\n", None, None),
+    }
+    for name, (text, outlet, author) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        doc = read_document(tmp_path / name, name)
+        assert (doc.outlet, doc.author) == (outlet, author), name
+        spans = content_spans(text)
+        for line in text.splitlines():  # attribution lines stay quotable
+            assert not line.strip() or any(text[a:b].count(line) for a, b in spans), (name, line)

@@ -59,3 +59,10 @@ def test_a_huge_question_is_truncated_not_fatal(built: Config, caplog: pytest.Lo
     passages = retrieve("Who replaced Sutskever? " * 5000, config=built)
     assert passages
     assert "only the first" in caplog.text
+
+
+def test_attribution_lines_are_quotable_passages(built: Config) -> None:
+    found = retrieve("Who was the story reporting by?", k=10, config=built)
+    assert any("Cryptopolitan reporting by Aamir Sheikh" in p.text for p in found)
+    assert any(p.author == "Aamir Sheikh" for p in found if p.source.startswith("001"))
+    assert_verbatim(built.corpus_dir, found)

@@ -3,6 +3,7 @@ loopback, and end to end in headless Chromium (Debian's, driven by Playwright)."
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -39,10 +40,41 @@ def test_corpus_text_is_escaped_for_markdown_and_html() -> None:
     assert escape_markdown("*bold* _x_ # h") == "\\*bold\\* \\_x\\_ \\# h"
 
 
+def test_source_cards_show_outlet_author_and_date() -> None:
+    p = Passage("x.txt", "T", 0, 4, "Text", 1.0, outlet="Daily Planet", date="2024-05-17", author="Jane <Doe>")
+    panel = sources_html(Answer("Text [1]", True, [p]), [(p.text, 0)], [p.text])
+    assert "Daily Planet · by Jane &lt;Doe&gt; · 2024-05-17" in panel
+
+
 def test_a_refusal_shows_no_sources() -> None:
     refusal = Answer("The articles don't answer this question.", False, [])
     assert "don" in answer_markdown(refusal)
     assert "No sources" in sources_html(refusal, [], [])
+
+
+SEED_WORDS = ["Leike", "Sutskever", "OpenAI", "Altman", "Pachocki", "Brockman", "superalignment", "ChatGPT"]
+
+
+def test_the_chat_offers_examples_and_a_placeholder_from_its_own_corpus(tmp_path: Path) -> None:
+    import json
+
+    from ui.app import build
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "tests" / "data" / "nonnews", corpus, ignore=shutil.ignore_patterns("*.md"))
+    config = Config(corpus_dir=corpus, index_dir=tmp_path / "index", embedder="hashing")
+    ingest(config=config, progress=False)
+    shown = json.dumps(build(config).config, ensure_ascii=False, default=str)
+    assert not [w for w in SEED_WORDS if w.lower() in shown.lower()]
+    assert (
+        "Ask about: *Code of Conduct*; *Data Retention Policy*" in shown
+    )  # the placeholder names the corpus's articles
+    assert "What does “Acceptable Use of IT Systems” report?" in shown  # and so do the examples
+    configured = dataclasses.replace(config, examples="Who approves expenses?; How long is parental leave? ;")
+    assert configured.example_questions() == ["Who approves expenses?", "How long is parental leave?"]
+    shown = json.dumps(build(configured).config, ensure_ascii=False, default=str)
+    assert "Who approves expenses?" in shown and "What does “" not in shown
+    assert Config.from_env({"RAG_EXAMPLES": "A?;B?"}).example_questions() == ["A?", "B?"]
 
 
 @pytest.fixture(scope="module")

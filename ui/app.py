@@ -13,17 +13,11 @@ from gradio.events import api
 from rag import Answer, Config, ask, ask_stream
 from rag.config import ANSWERERS
 from rag.errors import RagError
-from rag.retrieval import article_text, passage_context
+from rag.retrieval import article_text, passage_context, searcher
 
-from .render import answer_markdown, escape_markdown, sources_html
+from .render import answer_markdown, escape_markdown, placeholder_markdown, sources_html
 
-EXAMPLES = [
-    "Who took over the superalignment team after Jan Leike left?",
-    "Who replaced Sutskever as chief scientist?",
-    "When did Jan Leike resign?",
-    "What did Leike say about OpenAI's safety culture?",
-    "Name the five voice profiles OpenAI described.",
-]
+MAX_EXAMPLES = 5
 EMPTY_SOURCES = '<div class="cw-empty">Ask a question: the sources of the answer appear here.</div>'
 THINKING = "*Searching the articles…*"
 CHECKING = "*(writing; each sentence is checked against its sources when done…)*"
@@ -34,6 +28,25 @@ def _answerer_info(config: Config) -> str:
     if model:
         return f"extractive quotes the articles; llm lets {model} write the answer, then checks every sentence."
     return "extractive quotes the articles. For llm, start the server with RAG_LLM_BASE_URL or RAG_LLM_MODEL_PATH."
+
+
+def corpus_titles(config: Config) -> list[str]:
+    """The distinct titles of the indexed articles, in source order (none if the index
+    cannot be read: the chat itself then says why)."""
+    try:
+        docs = searcher(config).docs
+    except RagError:
+        return []
+    return list(dict.fromkeys(docs[source].title for source in sorted(docs) if docs[source].title))
+
+
+def _shortened(title: str, width: int) -> str:
+    return title if len(title) <= width else title[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
+def example_questions(config: Config, titles: list[str]) -> list[str]:
+    """RAG_EXAMPLES when set, else one question per article title."""
+    return config.example_questions() or [f"What does “{_shortened(t, 80)}” report?" for t in titles[:MAX_EXAMPLES]]
 
 
 def _sources(answer: Answer, config: Config) -> str:
@@ -101,6 +114,7 @@ def build(config: Config) -> gr.Blocks:
         except RagError as exc:
             raise gr.Error(str(exc)) from None
 
+    titles = corpus_titles(config)
     with gr.Blocks(title="Citewise") as demo:
         gr.HTML(
             '<div class="cw-title"><h1>Citewise</h1><p>Answers from the articles only. Every sentence is '
@@ -114,7 +128,7 @@ def build(config: Config) -> gr.Blocks:
                     height=460,
                     elem_id="cw-chat",
                     feedback_options=None,
-                    placeholder="Ask about the articles on Jan Leike's and Ilya Sutskever's departures from OpenAI.",
+                    placeholder=placeholder_markdown([_shortened(t, 60) for t in titles]),
                 )
                 with gr.Row():
                     box = gr.Textbox(
@@ -126,7 +140,9 @@ def build(config: Config) -> gr.Blocks:
                         max_lines=4,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask", min_width=80)
-                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                examples = example_questions(config, titles)
+                if examples:
+                    gr.Examples(examples, inputs=box, label="Try")
                 with gr.Row():
                     new = gr.Button("New conversation", size="sm", elem_id="cw-new")
                 with gr.Accordion("Settings", open=False):

@@ -63,8 +63,16 @@ def answer_markdown(answer: Answer) -> str:
     return body + (f"\n\n*{escape_markdown(answer.support_line())}*" if answer.supported_by else "")
 
 
+def placeholder_markdown(titles: list[str], shown: int = 3) -> str:
+    """The empty chat's prompt: what the articles are about, from their titles."""
+    if not titles:
+        return "Ask a question about the articles."
+    more = f" and {len(titles) - shown} more" if len(titles) > shown else ""
+    return "Ask about: " + "; ".join(f"*{escape_markdown(t)}*" for t in titles[:shown]) + more + "."
+
+
 def _meta(p: Passage) -> str:
-    bits = [escape_html(x) for x in (p.outlet, p.date) if x]
+    bits = [escape_html(x) for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x]
     return " · ".join(bits)
 
 

@@ -1,0 +1,107 @@
+"""Answer types are general English patterns, tested on text that is not from the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.demonyms import DEMONYMS
+from rag.question import AnswerType, expected_type
+
+
+def _type(question: str) -> AnswerType:
+    found = expected_type(question)
+    assert found is not None, question
+    return found
+
+
+def _answers(question: str, sentence: str) -> bool:
+    return _type(question).pattern.search(sentence) is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The engineer, a Peruvian, moved to Lima last year.",
+        "She is a Kazakh climber who trained in the Alps.",
+        "The Ghanaian minister opened the port.",
+        "A New Zealander won the race.",
+        "He was born in Lyon and studied in Geneva.",
+        "She became a citizen of Portugal in 2019.",
+        "The Bissau-Guinean team arrived first.",
+    ],
+)
+def test_nationality_answers(sentence: str) -> None:
+    assert _answers("What nationality is the winner?", sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["The winner trained for years in the mountains.", "He spoke polish and chinese poorly, he joked.", "Mark it."],
+)
+def test_non_nationality_sentences(sentence: str) -> None:
+    assert not _answers("What nationality is the winner?", sentence)
+
+
+def test_demonyms_cover_the_world_not_a_corpus() -> None:
+    assert len(DEMONYMS) > 200
+    for word in ("Bhutanese", "Chilean", "Malagasy", "Tuvaluan", "Zimbabwean", "Icelandic", "Emirati"):
+        assert word in DEMONYMS
+    assert _type("Where was the architect born?").name == "nationality"
+    assert _type("What country is the founder from?").name == "nationality"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The 37-year-old engineer joined in March.",
+        "The climber, aged 52, reached the summit.",
+        "Applicants must be age 18 or over.",
+        "Maria Lopez, 41, runs the bakery on Elm Street.",
+        "He retired at 65, after four decades at the mill.",
+        "She learned to sail at the age of 12.",
+        "He is 70 years old and still works.",
+    ],
+)
+def test_age_answers(sentence: str) -> None:
+    assert _answers("How old is the engineer?", sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["The meeting starts at 7:30 in the main hall.", "The shop opens at 9 a.m. daily.", "There were 12 sites."],
+)
+def test_times_and_counts_are_no_age(sentence: str) -> None:
+    assert not _answers("How old is the engineer?", sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The bridge reopened on 17 May 2024.",
+        "The bridge reopened on May 17, 2024.",
+        "The bridge reopened on 2024-05-17.",
+        "The bridge reopened on 17/05/2024.",
+        "The bridge reopened in 1998.",
+        "The bridge reopened on Tuesday.",
+        "The bridge reopened at 7:30.",
+        "The bridge reopened at 9 a.m.",
+        "The bridge reopened at noon.",
+        "The bridge reopened three weeks ago.",
+        "The bridge reopened on Sept 4 after repairs.",
+    ],
+)
+def test_date_and_time_answers(sentence: str) -> None:
+    assert _answers("When did the bridge reopen?", sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Employees may take leave with approval.", "The bridge reopened after repairs.", "It carries 3000 cars."],
+)
+def test_non_date_sentences(sentence: str) -> None:
+    assert not _answers("When did the bridge reopen?", sentence)
+
+
+def test_time_questions_expect_a_date_or_time() -> None:
+    for question in ("What time does the shop open?", "At what time does the shop open?", "When is the meeting?"):
+        assert _type(question).name == "date"
