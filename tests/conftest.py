@@ -58,6 +58,18 @@ def real_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     return cfg
 
 
+def build_corpus(root: Path, files: dict[str, str], **settings: object) -> Config:
+    """Write ``files`` to ``root/corpus`` and index them in ``root/index`` (real Chroma;
+    the fast hashing embedder unless ``settings`` say otherwise)."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    config = Config(**({"corpus_dir": corpus, "index_dir": root / "index", "embedder": "hashing"} | settings))  # type: ignore[arg-type]
+    ingest(config=config, progress=False)
+    return config
+
+
 def file_text(corpus: Path, source: str) -> str:
     return (corpus / source).read_bytes().decode("utf-8-sig")
 

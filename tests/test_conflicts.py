@@ -6,19 +6,12 @@ from pathlib import Path
 
 from rag import Config, ask
 from rag.evidence import dates, key_terms, normalise_titles, quantities, quantity_of, titles, values, versions
-from rag.ingest import ingest
 
-from .conftest import assert_verbatim
+from .conftest import assert_verbatim, build_corpus
 
 
 def _corpus(tmp_path: Path, files: dict[str, str]) -> Config:
-    root = tmp_path / "corpus"
-    root.mkdir()
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
-    config = Config(corpus_dir=root, index_dir=tmp_path / "index", embedder="hashing")
-    ingest(config=config, progress=False)
-    return config
+    return build_corpus(tmp_path, files)
 
 
 POLICY = {

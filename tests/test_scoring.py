@@ -11,10 +11,9 @@ import pytest
 
 from rag import Config, ask
 from rag.answer import REFUSAL
-from rag.ingest import ingest
 from rag.scoring import ANSWERABILITY_FEATURES, MODEL_FILE, SENTENCE_FEATURES, fit_logistic, load_models
 
-from .conftest import assert_verbatim
+from .conftest import assert_verbatim, build_corpus
 
 POLICIES = {
     "leave.md": (
@@ -77,13 +76,8 @@ def test_conditional_logit_ranks_the_labelled_row_first() -> None:
 @pytest.fixture(scope="module")
 def policies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
     """Three company policies (no news at all), indexed with the real model."""
-    root = tmp_path_factory.mktemp("policies")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in POLICIES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    cfg = Config(corpus_dir=corpus, index_dir=root / "index", answer_model="fitted")
-    ingest(config=cfg, progress=False)
+    cfg = build_corpus(tmp_path_factory.mktemp("policies"), POLICIES, embedder="minilm", answer_model="fitted")
+    corpus = cfg.corpus_dir
     return cfg, corpus
 
 
