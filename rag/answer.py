@@ -168,7 +168,7 @@ def conversation_context(question: str, history: list[str], config: Config) -> s
     """For a question that leans on earlier turns ("Who took his place?"), the names it
     refers back to: those of the previous question, of what that question itself referred
     back to, and of the answer it got when that answer is the new subject ("Who replaced
-    Sutskever?" then "What does Altman expect of him?"). A self-contained question gets
+    Rivera?" then "What does Chen expect of him?"). A self-contained question gets
     nothing, so earlier turns cannot pollute it."""
     if not history or not is_context_dependent(question):
         return ""
@@ -437,8 +437,8 @@ the whole corpus is about, not whom a question is about."""
 
 
 def _anchors(question: str, s: Searcher) -> list[str]:
-    """The question's names that identify whom it is about ("Greg Brockman"), leaving out
-    names found all over the corpus ("OpenAI")."""
+    """The question's names that identify whom it is about ("Maria Lopez"), leaving out
+    names found all over the corpus (the company the corpus is about)."""
     return [w for w in name_words(question) if s.bm25.idf(terms(w)[0] if terms(w) else "") >= ANCHOR_IDF]
 
 
@@ -485,7 +485,7 @@ def _sentences_with(query: str, s: Searcher) -> list[Candidate]:
 
 WITNESS_K = 20
 """For a job title or weekday, passages this deep are searched for sentences that give
-the named person's version ("former chief scientist Mr. Satskever")."""
+the named person's version ("former chief engineer Mr. Rivere" for Rivera)."""
 CITES_PER_VERSION = 2
 """Each version of a conflict is quoted from up to this many different articles."""
 

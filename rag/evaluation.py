@@ -258,7 +258,7 @@ def baseline_runner(config: Config) -> Callable[[Item], Result]:
             return self._get_query_embedding(query)
 
     Settings.embed_model = _Embedding(model_name=embedder.name)
-    Settings.llm = MockLLM()  # never called: retrieval only, and no OpenAI lookup
+    Settings.llm = MockLLM()  # never called: retrieval only, and no hosted-model lookup
     _, docs, _ = load_corpus([config.corpus_dir])
     index = VectorStoreIndex.from_documents(
         [Document(text=d.text, metadata={"source": d.source, "title": d.title}) for d in docs]

@@ -248,7 +248,7 @@ def _title_words(text: str, start: int, role: str) -> tuple[int, str]:
 def _is_field(word: str, role: str) -> bool:
     """Could ``word`` name the field of a role ("research" director, "Financial"
     Officer), not describe the holder ("prominent" researcher) or name an organisation
-    ("OpenAI" executive)?"""
+    ("Acme" executive)?"""
     lower = word.lower()
     if not (word.islower() or (word.istitle() and role.istitle())):
         return False
@@ -291,8 +291,8 @@ def _title_of(text: str, near: list[str]) -> set[str]:
         if not _names_someone_else(text[end:], near) and not _follows_someone_else(text[:p], near)
     ]
     anchors = [m for m in CAPITALISED.finditer(text) if is_named(m.group(0), near)]
-    # "Pachocki was appointed as chief scientist upon Sutskever's resignation": a
-    # possessive name is a title holder only just before the title ("Leike's role as ...")
+    # "Chen was appointed as chief engineer upon Rivera's resignation": a possessive
+    # name is a title holder only just before the title ("Rivera's role as ...")
     nearby = [
         (abs(p - m.start()), t)
         for p, t in found
@@ -328,12 +328,12 @@ def covered(text: str, keys: set[str]) -> set[str]:
 _HONORIFIC = re.compile(r"\s*\b(Mr|Mrs|Ms|Dr)\.")
 _FOLLOWING_NAME = re.compile(r"\s+((?:[A-Z][\w'’\-]*\s*){1,3})")
 NAME_LIKENESS = 0.75
-"""How alike two spellings must sound to be one name ("Satskever" for "Sutskever")."""
+"""How alike two spellings must sound to be one name ("Rivere" for "Rivera")."""
 
 
 def is_named(word: str, names: list[str]) -> bool:
     """Is ``word`` one of ``names``, as spelled or as a sound-alike misspelling of five
-    letters or more ("Satskever", "Reike"; not "Like" for "Leike")?"""
+    letters or more ("Rivere", "Kowalsky"; not "Like" for "Lyke")?"""
     w = re.sub(r"['’]s?$", "", word.lower())
     for name in names:
         n = name.lower()
@@ -345,9 +345,9 @@ def is_named(word: str, names: list[str]) -> bool:
 
 
 def _names_someone_else(after: str, near: list[str]) -> bool:
-    """Is a title directly followed by another person's name ("senior researcher Jan
-    Leike" when the question is about Sutskever)? Then the title is that person's.
-    An honorific is skipped ("chief scientist Mr. Satskever")."""
+    """Is a title directly followed by another person's name ("senior researcher Ana
+    Silva" when the question is about Rivera)? Then the title is that person's.
+    An honorific is skipped ("chief engineer Mr. Rivere")."""
     honorific = _HONORIFIC.match(after)
     m = _FOLLOWING_NAME.match(after[honorific.end() :] if honorific else after)
     if not m:
@@ -359,7 +359,7 @@ _APPOSITIVE = re.compile(r"([A-Z][\w'’\-]*)\s*,\s*(?:(?:the|a|an)\s+)?$")
 
 
 def _follows_someone_else(before: str, near: list[str]) -> bool:
-    """Does a title stand in apposition to another person's name ("Sam Altman, CEO of
+    """Does a title stand in apposition to another person's name ("Dana Chen, CEO of
     ...", when the question is about someone else)? Then the title is that person's."""
     m = _APPOSITIVE.search(before)
     return m is not None and not is_named(m.group(1), near)

@@ -44,7 +44,7 @@ class Generator(Protocol):
 
 
 class EndpointGenerator:
-    """Any OpenAI-compatible chat endpoint (Ollama, vLLM, llama.cpp's server, OpenAI)."""
+    """Any OpenAI-compatible chat endpoint (Ollama, vLLM, llama.cpp's server, hosted APIs)."""
 
     def __init__(self, config: Config) -> None:
         from llama_index.llms.openai_like import OpenAILike
