@@ -128,8 +128,6 @@ def holed(article: Article, picks: int, rng: random.Random) -> tuple[str, list[Q
         text = _cut(article.text, trial)
         if any(ans.lower() in text.lower() for ans in q.answers):
             continue  # the answer is stated elsewhere too: not unanswerable
-        if any(any(ans.lower() in text.lower() for ans in c.answers) for c in chosen) is True:
-            continue
         cuts, used = trial, used | {q.paragraph}
         chosen.append(q)
     return _cut(article.text, cuts), chosen
@@ -159,7 +157,7 @@ def question_sets(
     """The three question sets over ``corpus``; off-topic questions come from ``others``."""
     rng = random.Random(seed)
     answerable = [q for a in corpus for q in a.questions]
-    off_topic = [dataclasses_replace(q, source="") for a in others for q in a.questions]
+    off_topic = [dataclasses.replace(q, source="") for a in others for q in a.questions]
     holes = [holed(a, holes_per_article, random.Random(seed + a.index)) for a in corpus]
     unanswerable = [q for _, qs in holes for q in qs]
     return QuestionSets(
@@ -169,10 +167,6 @@ def question_sets(
         texts={a.name: a.text for a in corpus},
         holed_texts={a.name: text for a, (text, _) in zip(corpus, holes, strict=True)},
     )
-
-
-def dataclasses_replace(q: Question, **changes: Any) -> Question:
-    return dataclasses.replace(q, **changes)
 
 
 def build(prefix: str, texts: dict[str, str], rebuild: bool) -> tuple[Config, common.Build]:
