@@ -368,12 +368,15 @@ def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
     return ranked
 
 
-def select(question: str, ranked: list[Candidate], config: Config | None = None) -> list[Candidate]:
-    """The sentences to quote, or none when the articles don't answer."""
+def select(
+    question: str, ranked: list[Candidate], config: Config | None = None, sure: float | None = None
+) -> list[Candidate]:
+    """The sentences to quote, or none when the articles don't answer. ``sure`` is
+    ``confidence(ranked)`` when the caller already has it."""
     fitted = config is not None and config.answer_model == "fitted"
     if not ranked:
         return []
-    if fitted and confidence(ranked) < load_models().refuse_below:
+    if fitted and (confidence(ranked) if sure is None else sure) < load_models().refuse_below:
         return []
     if not fitted and max(c.features["similarity"] for c in ranked) < MIN_SIMILARITY:
         return []
@@ -584,8 +587,8 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     kind, anchors = answer_kind(text), _anchors(text, s)
     deep = candidates(text, earlier, config, k=WITNESS_K if kind in ANCHORED_KINDS else None)
     ranked = [c for c in deep if c.rank < config.k]
-    chosen = select(text, ranked, config)
-    sure = confidence(ranked)
+    sure = confidence(ranked)  # the answerability model runs once per answer
+    chosen = select(text, ranked, config, sure)
     if not chosen:
         return Answer(refusal(text, ranked, s), False, [], articles=len(s.docs), confidence=sure)
     conflicts = _conflicts(text, kind, anchors, ranked, deep, s)
