@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .budget import budgeted
 from .chunking import split_sentences
 from .config import Config
 from .evidence import (
@@ -42,7 +43,7 @@ from .question import (
     names,
     wants_name,
 )
-from .retrieval import Passage, Searcher, clean_question, rank, searcher
+from .retrieval import Passage, Searcher, clean_history, clean_question, rank, searcher
 from .scoring import SENTENCE_FEATURES, load_models, sigmoid
 from .store import StoredChunk
 
@@ -579,10 +580,12 @@ def ask_stream(question: str, history: list[str] | None = None, config: Config |
         yield ask_extractive(question, history, config)
 
 
+@budgeted
 def ask_extractive(question: str, history: list[str] | None, config: Config) -> Answer:
-    """The extractive answer: the best sentences of the top passages, quoted and cited."""
+    """The extractive answer: the best sentences of the top passages, quoted and cited.
+    The history is bounded and the whole answer has a time budget (``rag.budget``)."""
     text = clean_question(question, config)
-    earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()]
+    earlier = clean_history(history, config)
     s = searcher(config)
     kind, anchors = answer_kind(text), _anchors(text, s)
     deep = candidates(text, earlier, config, k=WITNESS_K if kind in ANCHORED_KINDS else None)

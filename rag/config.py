@@ -51,7 +51,13 @@ class Config:
     k: int = 5
     """Passages returned by retrieve() and read by ask()."""
     max_question_chars: int = 2000
-    """Longer questions are truncated (with a warning) before retrieval."""
+    """Longer questions are truncated (with a warning) before retrieval; so is each
+    earlier question of a conversation."""
+    max_history: int = 20
+    """Earlier questions of a conversation kept (the newest); older ones are dropped."""
+    request_timeout: float = 10.0
+    """Seconds one question may take to answer (retrieval and the extractive answer; the
+    llm answerer's model has its own deadline, ``llm_timeout``)."""
     answer_model: str = "rules"
     """How the extractive answerer picks and refuses: 'rules' (hand-set weights and a
     similarity floor; the default) or 'fitted' (the sentence and answerability models of
@@ -92,8 +98,10 @@ class Config:
             raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}, got {self.answerer!r}.")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
             raise ConfigError(f"RAG_CHROMA_URL must start with http:// or https://, got {self.chroma_url!r}.")
-        if self.llm_timeout <= 0 or self.chroma_timeout <= 0:
-            raise ConfigError("llm_timeout and chroma_timeout must be positive.")
+        if self.llm_timeout <= 0 or self.chroma_timeout <= 0 or self.request_timeout <= 0:
+            raise ConfigError("llm_timeout, chroma_timeout and request_timeout must be positive.")
+        if self.max_question_chars < 1 or self.max_history < 0:
+            raise ConfigError("max_question_chars must be at least 1 and max_history cannot be negative.")
         if self.chunk_overlap < 0:
             raise ConfigError(f"chunk_overlap cannot be negative, got {self.chunk_overlap}.")
 

@@ -34,3 +34,7 @@ class LLMError(RagError):
 
 class StoreUnavailableError(RagError):
     """The Chroma server cannot be reached, or the index cannot be read."""
+
+
+class RequestTimeoutError(RagError):
+    """A question took longer to answer than its time budget (``Config.request_timeout``)."""

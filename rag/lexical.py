@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .budget import check_budget
+
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has
@@ -22,6 +24,11 @@ _TOKEN = re.compile(r"[\w][\w'’\-]*")
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’\-]{3,}")
 FUZZY_MIN = 0.75
 """Similarity (on phonetic keys) above which a corpus term stands in for a name."""
+MAX_EXPANDED_NAMES = 24
+"""Names of one text whose sound-alikes are looked up (the first ones): a question names a
+few people; a text naming hundreds is no question, and each lookup costs CPU."""
+ALIKE_CACHE = 50_000
+"""Sound-alike lookups remembered per index (names recur in every follow-up)."""
 
 
 @lru_cache(maxsize=1)
@@ -50,9 +57,9 @@ def phonetic(term: str) -> str:
 
 
 def names(text: str) -> list[str]:
-    """Stemmed terms of the capitalised words of a question (the likely names)."""
-    found = [w for m in _NAME.findall(text) for w in words(m)]
-    return list(_stemmer().stemWords([w for w in found if w not in STOP_WORDS]))
+    """Stemmed terms of the capitalised words of a question (the likely names), each once."""
+    found = dict.fromkeys(w for m in _NAME.findall(text) for w in words(m) if w not in STOP_WORDS)
+    return list(dict.fromkeys(_stemmer().stemWords(list(found))))
 
 
 def terms(text: str) -> list[str]:
@@ -81,6 +88,7 @@ class BM25:
         }
         self._avg = float(self._lengths.mean()) if self.n else 0.0
         self._by_gram: dict[str, set[str]] | None = None
+        self._alikes: dict[str, list[tuple[str, float]]] = {}
 
     def knows(self, term: str) -> bool:
         """Does any indexed text hold ``term``?"""
@@ -92,23 +100,42 @@ class BM25:
 
     def sound_alikes(self, term: str) -> list[tuple[str, float]]:
         """Corpus terms spelled differently but sounding alike ("tchaikovsky" ->
-        "chaikovsky"), with their similarity; the term itself excluded."""
+        "chaikovsky"), with their similarity; the term itself excluded. Remembered per
+        term: follow-ups and refusals ask again for the same names."""
+        cached = self._alikes.get(term)
+        if cached is not None:
+            return cached
         from difflib import SequenceMatcher
 
         if self._by_gram is None:
-            self._by_gram = {}
+            by_gram: dict[str, set[str]] = {}
             for t in self._postings:
                 for g in _grams(phonetic(t)):
-                    self._by_gram.setdefault(g, set()).add(t)
+                    by_gram.setdefault(g, set()).add(t)
+            self._by_gram = by_gram
         key = phonetic(term)
         candidates = set().union(*(self._by_gram.get(g, set()) for g in _grams(key))) - {term}
-        scored = [(t, SequenceMatcher(None, key, phonetic(t)).ratio()) for t in candidates if len(t) >= 3]
-        return sorted((x for x in scored if x[1] >= FUZZY_MIN), key=lambda x: -x[1])[:3]
+        scored = []
+        matcher = SequenceMatcher(None, b=key)  # b is analysed once for all candidates
+        for t in candidates:
+            if len(t) < 3:
+                continue
+            matcher.set_seq1(phonetic(t))
+            # the quick ratios are upper bounds of ratio(): skip what cannot reach FUZZY_MIN
+            if matcher.real_quick_ratio() >= FUZZY_MIN and matcher.quick_ratio() >= FUZZY_MIN:
+                scored.append((t, matcher.ratio()))
+        found = sorted((x for x in scored if x[1] >= FUZZY_MIN), key=lambda x: (-x[1], x[0]))[:3]
+        if len(self._alikes) >= ALIKE_CACHE:
+            self._alikes.clear()
+        self._alikes[term] = found
+        return found
 
     def expand(self, query: str) -> dict[str, float]:
-        """Query terms with weights: each term 1.0, plus sound-alikes of its names."""
+        """Query terms with weights: each term 1.0, plus sound-alikes of its first
+        ``MAX_EXPANDED_NAMES`` names."""
         weights = dict.fromkeys(terms(query), 1.0)
-        for name in names(query):
+        for name in names(query)[:MAX_EXPANDED_NAMES]:
+            check_budget()
             for alike, similarity in self.sound_alikes(name):
                 weights[alike] = max(weights.get(alike, 0.0), similarity)
         return weights

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .budget import check_budget
 from .config import Config
 from .embedding import Embedder, get_embedder
 from .errors import IndexNotFoundError, InvalidQuestionError
@@ -185,6 +186,24 @@ def clean_question(question: str, config: Config) -> str:
     return text
 
 
+def clean_history(history: object, config: Config) -> list[str]:
+    """The earlier questions a request may use: text entries only, blank ones dropped,
+    the newest ``config.max_history`` kept, each normalised like a question and
+    shortened to ``config.max_question_chars``. Whatever a caller sends, the work a
+    request does stays bounded."""
+    if not isinstance(history, list | tuple) or config.max_history == 0:
+        return []
+    out: list[str] = []
+    for entry in reversed(history[-4 * config.max_history :]):  # newest first; blanks may be among them
+        if len(out) == config.max_history:
+            break
+        if isinstance(entry, str):
+            text = _CONTROL.sub(" ", unicodedata.normalize("NFC", entry[: 4 * config.max_question_chars])).strip()
+            if any(ch.isalnum() for ch in text):
+                out.append(text[: config.max_question_chars])
+    return out[::-1]
+
+
 def _demote_duplicates(ranked: list[int], s: Searcher) -> list[int]:
     """Keep the order, but move passages that mostly repeat a higher-ranked one (the
     same quote reprinted in several articles) behind the distinct ones."""
@@ -215,6 +234,7 @@ def rank(
     """Chunks ranked for ``question``, best first (fused, near-duplicates demoted).
     ``mode`` "dense" or "lexical" uses one ranking alone (for benchmarks); ``vector`` is
     the question's embedding when the caller already has it."""
+    check_budget()
     s = searcher(config)
     if not s.chunks:
         return []

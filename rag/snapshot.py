@@ -19,7 +19,7 @@ from .config import Config
 
 log = logging.getLogger("rag")
 
-FORMAT = 1
+FORMAT = 2
 
 
 def _name(config: Config, version: int) -> Path:
