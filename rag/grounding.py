@@ -3,7 +3,9 @@
 The model answers in sentences ending with ``[n]`` markers that point at numbered
 passages. Each sentence is kept only when one sentence of a passage it cites supports
 it: most of its content words are there, or it says nearly the same thing (cosine of
-the sentence embeddings), and every number and name it states is in the cited passages.
+the sentence embeddings), and it does not contradict that sentence: the same names,
+numbers and dates, negation, no antonym, the same order of events and the same roles
+(``rag.contradiction``). For a who-question the answer is such a name in such a role.
 Markers pointing at no passage are dropped; a sentence citing nothing is unsupported.
 
 The citation the user sees is the supporting span of the article (file, offsets,
@@ -18,10 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .chunking import split_sentences
+from .contradiction import contradiction, ordinary_words
 from .embedding import Embedder
-from .evidence import is_named
 from .lexical import terms
-from .question import name_words
 from .retrieval import Passage
 
 SUPPORT_TERMS = 0.6
@@ -37,7 +38,6 @@ RELEVANCE = 0.2
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _LEADING_MARKERS = re.compile(r"^(\s*\[\d+\])+")
-_SPECIFIC = re.compile(r"\b\d[\d,.:%]*\b|(?<=\s)[A-Z][\w'’\-]+")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class Checked:
     support: Passage | None
     terms: float
     cosine: float
+    reason: str = ""
+    """Why no sentence supports the claim (empty when one does)."""
 
     @property
     def supported(self) -> bool:
@@ -93,17 +95,6 @@ def _term_share(claim: str, sentence: str) -> float:
     return len(wanted & set(terms(sentence))) / len(wanted) if wanted else 0.0
 
 
-def _specifics_present(claim: str, sentence: str) -> bool:
-    """Every number and capitalised word (but the first) of the claim is in the supporting
-    sentence; a name may be spelled differently ("Tchaikovsky" for "Chaikovsky")."""
-    names = name_words(sentence)
-    for found in _SPECIFIC.findall(claim):
-        word = re.sub(r"['’]s$", "", found).rstrip(".,:")
-        if word.lower() not in sentence.lower() and not (word[:1].isupper() and is_named(word, names)):
-            return False
-    return True
-
-
 def check(generated: str, passages: list[Passage], embedder: Embedder, question: str) -> list[Checked]:
     """Every claim of ``generated`` with its best supporting sentence among the passages
     it cites. Markers pointing at no passage are ignored; a claim citing no passage is
@@ -119,26 +110,29 @@ def check(generated: str, passages: list[Passage], embedder: Embedder, question:
     for n in spans:
         span_vectors[n] = vectors[offset : offset + len(spans[n])]
         offset += len(spans[n])
+    ordinary = ordinary_words(question, *(p.text for p in passages))
     out = []
     for claim, vector in zip(found, claim_vectors, strict=True):
         cited = [n for n in dict.fromkeys(claim.cited) if n in spans] or list(spans)
         about = float(vector @ asked) >= RELEVANCE
         many_terms = len(set(terms(claim.text))) >= MIN_TERMS
-        best: tuple[bool, float, float, Passage] | None = None
+        context = "\n".join(passages[n - 1].text for n in cited)
+        best: tuple[bool, float, float, Passage, str] | None = None
         for n in cited:
             for sentence, sv in zip(spans[n], span_vectors[n], strict=True):
                 share, cosine = _term_share(claim.text, sentence.text), float(sv @ vector)
-                # every number and name of the claim must be in this very sentence
-                ok = (
-                    about
-                    and ((share >= SUPPORT_TERMS and many_terms) or cosine >= SUPPORT_COSINE)
-                    and _specifics_present(claim.text, sentence.text)
-                )
+                if not about:
+                    reason = "it is not about the question"
+                elif not ((share >= SUPPORT_TERMS and many_terms) or cosine >= SUPPORT_COSINE):
+                    reason = "no cited sentence says it"
+                else:  # close enough: now it must not contradict this very sentence
+                    reason = contradiction(claim.text, sentence.text, ordinary, context)
+                ok = not reason
                 if best is None or (ok, max(share, cosine)) > (best[0], max(best[1], best[2])):
-                    best = (ok, share, cosine, sentence)
+                    best = (ok, share, cosine, sentence, reason)
         if best is None:
-            out.append(Checked(Claim(claim.text, tuple(cited)), None, 0.0, 0.0))
+            out.append(Checked(Claim(claim.text, tuple(cited)), None, 0.0, 0.0, "it cites no passage"))
             continue
-        ok, share, cosine, sentence = best
-        out.append(Checked(Claim(claim.text, tuple(cited)), sentence if ok else None, share, cosine))
+        ok, share, cosine, sentence, reason = best
+        out.append(Checked(Claim(claim.text, tuple(cited)), sentence if ok else None, share, cosine, reason))
     return out
