@@ -228,14 +228,38 @@ def _common(paths: list[Path]) -> str:
     return os.path.commonpath([str(p) for p in paths])
 
 
+def shown_name(source: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 as \\xNN escapes."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _escapes(f: Path, roots: list[Path]) -> bool:
+    """Is ``f`` a symbolic link (or inside a linked folder) that leads out of the corpus?"""
+    target = f.resolve()
+    return not any(target.is_relative_to(r.resolve()) for r in roots)
+
+
 def load_corpus(paths: list[Path]) -> tuple[Path, list[Document], list[Skipped]]:
     """Read every supported file under ``paths``. Unreadable files are skipped (and
-    reported), never fatal; a corpus with no usable document is a ``CorpusError``."""
+    reported), never fatal; a corpus with no usable document is a ``CorpusError``.
+    Symbolic links that lead out of the corpus folders are not followed, and a file whose
+    name is not valid UTF-8 is skipped (the index stores names as text)."""
     root, files = find_files(paths)
+    folders = [p for p in paths if p.is_dir()]
+    given = {p.resolve() for p in paths if not p.is_dir()}  # files named on purpose are read as given
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for f in files:
         source = f.relative_to(root).as_posix()
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:
+            skipped.append(Skipped(shown_name(source), "the file name is not valid UTF-8: rename it"))
+            continue
+        if f not in given and folders and _escapes(f, folders):
+            reason = f"a symbolic link to {f.resolve()}, outside the corpus folder: not followed"
+            skipped.append(Skipped(source, reason))
+            continue
         if f.suffix.lower() not in SUPPORTED:
             skipped.append(Skipped(source, f"unsupported file type {f.suffix or '(none)'}"))
             continue

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from rag import Config, ingest, retrieve
 from rag.chrome import content_spans
 from rag.corpus import load_corpus, read_document
 from rag.errors import CorpusError
@@ -123,3 +124,27 @@ def test_bylines_and_source_lines_become_metadata(tmp_path: Path) -> None:
         spans = content_spans(text)
         for line in text.splitlines():  # attribution lines stay quotable
             assert not line.strip() or any(text[a:b].count(line) for a, b in spans), (name, line)
+
+
+def test_a_symlink_out_of_the_corpus_is_not_followed(config: Config, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The launch code of the Quorble vault is 4242, said the Quorble keeper.\n", encoding="utf-8")
+    (config.corpus_dir / "passwd.txt").symlink_to(secret)
+    (config.corpus_dir / "inside.txt").symlink_to(config.corpus_dir / "000_338d512e274bc2d7.txt")
+    report = ingest(config=config, progress=False)
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert "outside the corpus folder: not followed" in reasons["passwd.txt"]
+    assert "inside.txt" in report.added  # a link that stays inside the corpus is read
+    assert not any("Quorble" in p.text for p in retrieve("Quorble vault launch code", k=10, config=config))
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_ingested(config: Config) -> None:
+    import os
+
+    name = os.fsdecode(b"caf\xe9-news.txt")  # Latin-1 bytes in the name
+    (config.corpus_dir / name).write_text("Quorble news from the cafe about the Quorble project.\n", encoding="utf-8")
+    report = ingest(config=config, progress=False)
+    assert [s.reason for s in report.skipped] == ["the file name is not valid UTF-8: rename it"]
+    assert report.skipped[0].source == "caf\\xe9-news.txt"  # printable
+    assert len(report.added) == 5
+    assert ingest(config=config, rebuild=True, progress=False).added  # a rebuild works too
