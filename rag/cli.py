@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,31 +32,62 @@ def _config(args: argparse.Namespace) -> Config:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_C1 = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(c) or (
+        f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    )
+
+
+def safe(text: str) -> str:
+    """Text for a terminal: control characters (terminal escapes, bells, bidi overrides)
+    shown as visible escapes ("\\x1b"); line breaks and tabs kept."""
+    return _CONTROL.sub(_escape, text)
+
+
+def safe_line(text: str) -> str:
+    """Like ``safe``, and line breaks shown as "\\n" too: for file names and titles, which
+    must stay on their line."""
+    return _CONTROL_OR_BREAK.sub(_escape, text)
+
+
+def to_json(data: object) -> str:
+    """JSON that decodes to the exact text; control characters JSON leaves raw (DEL, C1,
+    bidi overrides) are written as \\u escapes so the terminal never interprets them."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _C1.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def _snippet(text: str, width: int = 300) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return safe_line(flat if len(flat) <= width else flat[: width - 1] + "…")
 
 
 def _describe(n: int, p: Passage) -> str:
     meta = ", ".join(x for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x)
     head = f"[{n}] {p.source} [{p.start}, {p.end})  {p.title}" + (f" ({meta})" if meta else "")
-    return f"{head}\n    “{_snippet(p.text)}”"
+    return f"{safe_line(head)}\n    “{_snippet(p.text)}”"
 
 
 def _print_answer(answer: Answer) -> None:
     if answer.notice:
-        print(f"notice: {answer.notice}", file=sys.stderr)
-    print(answer.text)
+        print(f"notice: {safe_line(answer.notice)}", file=sys.stderr)
+    print(safe(answer.text))
     if answer.removed:
         print(f"\n(Removed {len(answer.removed)} sentence(s) the cited passages do not support:)")
         for sentence in answer.removed:
-            print(f"  ✗ {sentence}")
+            print(f"  ✗ {safe_line(sentence)}")
     if answer.conflicts:
         print("\nVersions:")
         for v in answer.conflicts:
-            print(f"  {v.value}: {', '.join(v.sources)}")
+            print(safe_line(f"  {v.value}: {', '.join(v.sources)}"))
     if answer.supported_by:
-        print(f"\n{answer.support_line()}")
+        print(f"\n{safe_line(answer.support_line())}")
     if answer.citations:
         print("\nSources:")
         for n, p in enumerate(answer.citations, start=1):
@@ -68,8 +100,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or None
     report = ingest(paths, _config(args), rebuild=args.rebuild, progress=not args.quiet)
     for s in report.skipped:
-        print(f"warning: skipped {s.source}: {s.reason}", file=sys.stderr)
-    print(f"Index {_config(args).index_dir}: {report.summary()}.")
+        print(safe_line(f"warning: skipped {s.source}: {s.reason}"), file=sys.stderr)
+    print(safe_line(f"Index {_config(args).index_dir}: {report.summary()}."))
     return 0
 
 
@@ -78,7 +110,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
     passages = retrieve(args.question, k=args.k, config=_config(args))
     if args.json:
-        print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
+        print(to_json([p.to_dict() for p in passages]))
     else:
         for n, p in enumerate(passages, start=1):
             print(_describe(n, p) + f"\n    score {p.score:.4f}\n")
@@ -93,7 +125,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return _ask_streaming(args, config)
     answer = ask(args.question, history=args.history, config=config)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        print(to_json(answer.to_dict()))
     else:
         _print_answer(answer)
     return 0
@@ -114,7 +146,7 @@ def _ask_streaming(args: argparse.Namespace, config: Config) -> int:
             if not drafted:
                 print("draft: ", end="", file=sys.stderr)
             drafted = True
-            print(item, end="", file=sys.stderr, flush=True)
+            print(safe(item), end="", file=sys.stderr, flush=True)
     return 0
 
 
@@ -156,6 +188,13 @@ def run_ui(args: list[str]) -> int:
 
     os.execv(sys.executable, [sys.executable, "-m", "ui", *args])
     return 0  # pragma: no cover - execv does not return
+
+
+class _SafeFormatter(logging.Formatter):
+    """Warnings name files and quote text from the corpus: neutralise what they carry."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return safe(super().format(record))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter("warning: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ui"]:
         return run_ui(argv[1:])
@@ -241,10 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (InvalidQuestionError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_line(str(exc))}", file=sys.stderr)
         return 2
     except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -78,3 +78,38 @@ def test_sources_lines_show_outlet_author_and_date() -> None:
         "x.txt", "Budget approved", 0, 4, "Text", 1.0, outlet="Daily Planet", date="2024-05-17", author="Jane Doe"
     )
     assert _describe(1, p).startswith("[1] x.txt [0, 4)  Budget approved (Daily Planet, by Jane Doe, 2024-05-17)")
+
+
+HOSTILE = (
+    "Quorble weekly\n"
+    "The Quorble council approved the \x1b]0;pwned\x07 harbour budget \x1b[2J of 12 million on Monday.\n"
+)
+
+
+def test_terminal_escapes_are_neutralised_in_text_and_kept_exact_in_json(tmp_path: Path) -> None:
+    from .conftest import build_corpus
+
+    config = build_corpus(tmp_path, {"evil\nname.txt": HOSTILE, "other.txt": "Nothing about budgets here.\n"})
+    question = "What harbour budget did the Quorble council approve?"
+    for command in (["ask", question], ["retrieve", question, "-k", "1"]):
+        out = run(command, config)
+        assert out.returncode == 0, out.stderr
+        assert "\x1b" not in out.stdout and "\x07" not in out.stdout
+        assert "\\x1b]0;pwned\\x07" in out.stdout and "\\x1b[2J" in out.stdout
+        line = next(x for x in out.stdout.splitlines() if "evil" in x)
+        assert "evil\\nname.txt [" in line  # the file name stays on its Sources line
+    data = json.loads(run(["ask", question, "--json"], config).stdout)
+    cited = data["citations"][0]
+    assert cited["source"] == "evil\nname.txt" and "\x1b]0;pwned\x07" in cited["text"]
+    assert file_text(config.corpus_dir, cited["source"])[cited["start"] : cited["end"]] == cited["text"]
+
+
+def test_sources_lines_keep_a_newline_in_a_file_name_on_one_line() -> None:
+    from rag import Passage
+    from rag.cli import _describe, to_json
+
+    p = Passage("a\nb.txt", "Title\x1b[31m", 0, 4, "Te\x9bxt", 1.0)
+    lines = _describe(1, p).splitlines()
+    assert len(lines) == 2 and lines[0].startswith("[1] a\\nb.txt [0, 4)  Title\\x1b[31m")
+    assert "\\x9b" in lines[1]
+    assert "\x9b" not in to_json(p.to_dict()) and json.loads(to_json(p.to_dict()))["text"] == "Te\x9bxt"
