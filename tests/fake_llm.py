@@ -33,6 +33,9 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "garbage":
             self._send(200, b"<html>not json at all", "application/json")
             return
+        if mode in ("drip", "flood"):
+            self._misbehave(mode)
+            return
         text = self.server.reply(body.get("messages", []))
         if not body.get("stream"):
             payload = {
@@ -60,6 +63,26 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.delay)
         self.wfile.write(b"data: [DONE]\n\n")
 
+    def _misbehave(self, mode: str) -> None:
+        """'drip': a valid stream sent one byte per ``delay`` seconds (for minutes);
+        'flood': text without end, whatever ``max_tokens`` says."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        chunk = {"choices": [{"index": 0, "delta": {"content": "Pachocki was appointed chief scientist. "}}]}
+        event = f"data: {json.dumps(chunk)}\n\n".encode()
+        try:
+            if mode == "drip":
+                for byte in event * 50:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(self.server.delay or 1.0)
+            else:
+                for _ in range(10_000_000):
+                    self.wfile.write(event * 100)
+        except OSError:  # the client hung up: what it should do
+            return
+
     def _send(self, status: int, body: bytes, kind: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
@@ -80,7 +103,8 @@ class _Server(ThreadingHTTPServer):
 def fake_llm(reply: Reply | str = "", mode: str = "reply", delay: float = 0.0) -> Iterator[_Server]:
     """Serve ``reply`` (a text, or a function of the request's messages) at
     ``http://127.0.0.1:<port>/v1``, streamed in pieces ``delay`` seconds apart;
-    ``mode`` 'error', 'garbage' or 'hang' misbehaves."""
+    ``mode`` 'error', 'garbage', 'hang', 'drip' (one byte per ``delay`` s) or 'flood'
+    (text without end) misbehaves."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.mode = mode
     server.delay = delay

@@ -170,3 +170,22 @@ def test_cli_streams_the_draft_then_prints_the_checked_answer(
     assert "draft: Jakub" in out.err and "Checked against the cited passages" in out.err
     assert "Pachocki" in out.out and "✗ Cheese is blue." in out.out
     assert data["answerer"] == "llm" and data["removed"] == ["Cheese is blue."]
+
+
+def test_a_slow_drip_endpoint_is_stopped_at_the_deadline_and_the_notice_says_so(real_config: Config) -> None:
+    with fake_llm(mode="drip", delay=0.5) as server:  # a valid stream, one byte every half second
+        t = time.perf_counter()
+        answer = ask(QUESTION, config=_llm(real_config, url(server), llm_timeout=3.0))
+        took = time.perf_counter() - t
+    assert took < 8  # was: as long as the server kept dripping
+    assert answer.answerer == "extractive" and answer.answerable
+    assert "did not finish within 3 s" in answer.notice and "RAG_LLM_TIMEOUT" in answer.notice
+
+
+def test_a_model_that_never_stops_writing_is_cut_off(real_config: Config) -> None:
+    with fake_llm(mode="flood") as server:
+        t = time.perf_counter()
+        answer = ask(QUESTION, config=_llm(real_config, url(server), llm_timeout=60.0))
+        took = time.perf_counter() - t
+    assert took < 20
+    assert answer.answerer == "extractive" and "wrote more than 4096 characters" in answer.notice
