@@ -38,3 +38,7 @@ class StoreUnavailableError(RagError):
 
 class RequestTimeoutError(RagError):
     """A question took longer to answer than its time budget (``Config.request_timeout``)."""
+
+
+class IndexEmptyError(RagError):
+    """The index exists but holds no document (its first ingest was interrupted)."""

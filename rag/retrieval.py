@@ -15,7 +15,7 @@ import numpy as np
 from .budget import check_budget
 from .config import Config
 from .embedding import Embedder, get_embedder
-from .errors import IndexNotFoundError, InvalidQuestionError
+from .errors import IndexEmptyError, IndexNotFoundError, InvalidQuestionError
 from .lexical import BM25, words
 from .snapshot import load_snapshot, save_snapshot
 from .store import DocRecord, Store, StoredChunk
@@ -90,6 +90,7 @@ class Searcher:
             self.bm25 = bm25
             self._shingles: dict[int, set[tuple[str, ...]]] = {}
             self._version = version
+            _warn_if_incomplete(self.config, docs)
 
     def shingles(self, index: int) -> set[tuple[str, ...]]:
         """Word 5-grams of a chunk (cached: duplicate checks run on every query)."""
@@ -109,6 +110,32 @@ class Searcher:
         c = self.chunks[index]
         d = self.docs[c.source]
         return Passage(c.source, d.title, c.start, c.end, c.text, score, d.outlet, d.date, c.id, d.author)
+
+
+def _warn_if_incomplete(config: Config, docs: dict[str, DocRecord]) -> None:
+    """Say so when the index holds only some of the corpus folder's articles (an ingest
+    stopped halfway): answers then come from those alone."""
+    from .corpus import SUPPORTED
+
+    if not docs or not config.corpus_dir.is_dir():
+        return
+    try:
+        files = {
+            f.relative_to(config.corpus_dir).as_posix()
+            for f in config.corpus_dir.rglob("*")
+            if f.suffix.lower() in SUPPORTED and f.is_file()
+        }
+    except OSError:
+        return
+    if set(docs) < files:
+        log.warning(
+            "The index at %s holds %d of the %d articles in %s (an ingest was interrupted?): "
+            "run `rag ingest` to add the rest.",
+            config.chroma_url or config.index_dir,
+            len(docs),
+            len(files),
+            config.corpus_dir,
+        )
 
 
 _searchers: dict[tuple[object, ...], Searcher] = {}
@@ -146,6 +173,12 @@ def searcher(config: Config) -> Searcher:
                 _searchers[key] = Searcher(config)
         s = _searchers[key]
     s.refresh()
+    if not s.docs:
+        where = config.chroma_url or config.index_dir
+        raise IndexEmptyError(
+            f"The index at {where} holds no documents: its first ingest was interrupted (or is still running). "
+            f"Run `rag ingest` to build it (or `rag ingest --rebuild` to start afresh)."
+        )
     return s
 
 

@@ -161,3 +161,30 @@ def test_a_missing_index_and_a_missing_corpus_are_clear_errors(tmp_path: Path) -
     config = Config(corpus_dir=tmp_path / "no-corpus", index_dir=tmp_path / "no-index", embedder="hashing")
     with pytest.raises(RagError, match="rag ingest"):
         ask("Who replaced Sutskever?", config=config)
+
+
+def test_an_index_left_empty_by_a_killed_first_ingest_says_so_and_how_to_fix_it(
+    config: Config, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_EMBEDDER", config.embedder)
+    Store.open(config, get_embedder(config.embedder).name, create=True)  # collections made, nothing committed
+    with pytest.raises(RagError, match=r"holds no documents.*rag ingest"):
+        ask("Who replaced Sutskever as chief scientist?", config=config)
+    assert main(["ask", "Who replaced Sutskever?", "--index-dir", str(config.index_dir)]) == 1
+    assert "holds no documents" in capsys.readouterr().err
+    ingest(config=config, progress=False)  # the fix the message names (`rag ingest`: another process)
+    from rag.retrieval import forget
+
+    forget(config)
+    assert ask("Who replaced Sutskever as chief scientist?", config=config).answerable
+
+
+def test_an_index_holding_part_of_the_corpus_warns(built: Config, caplog: pytest.LogCaptureFixture) -> None:
+    from rag.retrieval import forget
+
+    Store.open(built, get_embedder(built.embedder).name).delete_document("000_338d512e274bc2d7.txt")
+    Store.open(built, get_embedder(built.embedder).name).bump_version()
+    forget(built)
+    with caplog.at_level("WARNING", logger="rag"):
+        ask("Who replaced Sutskever as chief scientist?", config=built)
+    assert "holds 4 of the 5 articles" in caplog.text and "rag ingest" in caplog.text
