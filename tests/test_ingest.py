@@ -121,3 +121,22 @@ def test_rebuild_keeps_other_files_in_the_index_folder(built: Config) -> None:
     report = ingest(config=built, rebuild=True, progress=False)
     assert len(report.added) == 5
     assert (built.index_dir / "README.md").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_one_line_dump_is_cut_into_pieces_and_a_large_ingest_says_how_long_it_takes(
+    config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    import random
+
+    from rag.chunking import count_tokens
+    from rag.retrieval import searcher
+
+    rng = random.Random(0)
+    words = "alpha beta gamma delta quorble harbour budget council".split()
+    (config.corpus_dir / "dump.txt").write_text(" ".join(rng.choice(words) for _ in range(120_000)) + "\n", "utf-8")
+    with caplog.at_level("WARNING", logger="rag"):
+        ingest(config=config, progress=False)
+    assert "dump.txt has a sentence of" in caplog.text and "cut into" in caplog.text
+    assert "This ingest embeds" in caplog.text and "about" in caplog.text and "Ctrl+C" in caplog.text
+    pieces = [c for c in searcher(config).chunks if c.source == "dump.txt"]
+    assert len(pieces) > 500 and max(count_tokens(c.text) for c in pieces) <= config.chunk_tokens
