@@ -26,6 +26,7 @@ XSS_ARTICLE = """Quorble project notes
 Jan Leike wrote <script>window.__xss = 1</script> about the Quorble project in May.
 The Quorble team tested <img src=x onerror="window.__xss = 2"> a picture of the Quorble lab.
 Read [the Quorble memo](javascript:window.__xss=3) for details on Quorble funding.
+The Quorble formula, written $$E = mc^2$$ in the memo, explains Quorble energy.
 """
 
 
@@ -98,12 +99,13 @@ def server(ui_config: Config) -> Iterator[str]:
 @contextmanager
 def _serve(config: Config) -> Iterator[str]:
     """The web chat for ``config`` on a free loopback port; its URL."""
-    from ui.app import build
-    from ui.render import CSS, JS
+    from ui.app import build, launch_options
 
     demo = build(config)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, css=CSS, js=JS, quiet=True)
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options(config)
+    )
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -224,6 +226,7 @@ def test_an_article_with_html_and_markdown_renders_as_text(server: str) -> None:
             "What did Jan Leike write about the Quorble project?",
             "What did the Quorble team test?",
             "Where can I read the Quorble memo?",
+            "How is the Quorble formula written?",
         ]:
             page.fill("#cw-question textarea", question)
             page.click("#cw-ask")
@@ -236,6 +239,8 @@ def test_an_article_with_html_and_markdown_renders_as_text(server: str) -> None:
         text = page.inner_text("body")
         assert "<script>window.__xss = 1</script>" in text or "<img src=x onerror" in text
         assert "[the Quorble memo](javascript:window.__xss=3)" in text
+        assert "$$E = mc^2$$" in page.inner_text("#cw-chat")  # quoted as written, not typeset as math
+        assert page.query_selector("#cw-chat .katex") is None
         assert page.evaluate("window.__xss") is None  # nothing ran
         assert page.query_selector("#cw-sources img") is None and page.query_selector("#cw-chat img") is None
         page.screenshot(path=str(ROOT / "artifacts" / "ui-xss.png"), full_page=True)
@@ -288,3 +293,78 @@ def test_the_llm_answerer_streams_into_the_chat_then_shows_the_checked_answer(ui
             assert page.inner_text("#cw-chat del") == "The moon is made of cheese."
             assert "Pachocki" in page.inner_text("#cw-sources mark")
             browser.close()
+
+
+def test_latex_rendering_is_off_and_the_question_box_is_bounded(ui_config: Config) -> None:
+    from ui.app import build
+
+    components = build(ui_config).config["components"]
+    chatbot = next(c for c in components if c["type"] == "chatbot")
+    assert chatbot["props"]["latex_delimiters"] == []
+    box = next(c for c in components if c["props"].get("elem_id") == "cw-question")
+    assert box["props"]["max_length"] == ui_config.max_question_chars
+
+
+def test_the_upload_route_is_closed_and_large_bodies_are_refused(server: str) -> None:
+    import httpx
+
+    upload = httpx.post(server + "gradio_api/upload", files={"files": ("x.txt", b"x" * 1000)}, timeout=30)
+    assert upload.status_code == 404 and "Uploads are closed" in upload.text
+    huge = httpx.post(server + "gradio_api/call/ask", json={"data": ["Who?", ["x" * 3_000_000]]}, timeout=30)
+    assert huge.status_code == 413
+    fine = httpx.post(server + "gradio_api/call/ask", json={"data": ["Who replaced Sutskever?", []]}, timeout=30)
+    assert fine.status_code == 200 and "event_id" in fine.json()
+
+
+def test_logins_are_rate_limited_per_address(ui_config: Config) -> None:
+    import httpx
+
+    from ui.app import build, launch_options
+
+    demo = build(ui_config)
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        auth=("reader", "correct horse"),
+        **launch_options(ui_config),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/login"
+        codes = [httpx.post(url, data={"username": "reader", "password": f"guess{n}"}).status_code for n in range(5)]
+        assert codes == [400] * 5
+        blocked = httpx.post(url, data={"username": "reader", "password": "correct horse"})
+        assert blocked.status_code == 429 and "Too many login attempts" in blocked.text
+        assert blocked.headers["retry-after"] == "60"
+    finally:
+        demo.close()
+
+
+def test_the_chat_handler_bounds_what_a_client_sends(ui_config: Config) -> None:
+    from ui.app import MAX_MESSAGE_CHARS, bounded_turn
+
+    config = dataclasses.replace(ui_config, max_history=3, max_question_chars=100)
+    messages = [{"role": "user", "content": "x" * 100_000}] * 50
+    question, kept, earlier = bounded_turn("Why? " * 1000, messages, [f"q{n}?" for n in range(40)], config)
+    assert len(question) <= 100 and len(kept) == 6 and earlier == ["q37?", "q38?", "q39?"]
+    assert all(len(m["content"]) <= MAX_MESSAGE_CHARS + 1 for m in kept)
+
+
+def test_a_password_on_the_command_line_warns_and_a_password_file_is_read(tmp_path: Path) -> None:
+    env = os.environ | {"RAG_INDEX_DIR": str(tmp_path / "none"), "RAG_CORPUS_DIR": str(tmp_path / "none")}
+    args = [sys.executable, "-m", "ui", "--port", str(free_port()), "--user", "reader"]
+    shown = subprocess.run([*args, "--password", "hunter2"], capture_output=True, text=True, env=env, timeout=60)
+    assert "--password is visible" in shown.stderr and "RAG_UI_PASSWORD" in shown.stderr
+    secret = tmp_path / "password"
+    secret.write_text("hunter2\n", encoding="utf-8")
+    hidden = subprocess.run(
+        [*args, "--password-file", str(secret)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert "--password is visible" not in hidden.stderr and "give both" not in hidden.stderr
+    assert hidden.returncode == 1 and "rag ingest" in hidden.stderr  # got past the login settings to the index
+    missing = subprocess.run(
+        [*args, "--password-file", str(tmp_path / "nope")], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert missing.returncode == 2 and "cannot read the password file" in missing.stderr

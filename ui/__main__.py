@@ -27,13 +27,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--user", default=os.environ.get("RAG_UI_USER"), help="login name (or RAG_UI_USER)")
     parser.add_argument(
-        "--password", default=os.environ.get("RAG_UI_PASSWORD"), help="login password (or RAG_UI_PASSWORD)"
+        "--password",
+        default=os.environ.get("RAG_UI_PASSWORD"),
+        help="login password (visible to other users in `ps`: prefer RAG_UI_PASSWORD or --password-file)",
+    )
+    parser.add_argument(
+        "--password-file",
+        default=os.environ.get("RAG_UI_PASSWORD_FILE"),
+        help="file whose first line is the login password (or RAG_UI_PASSWORD_FILE)",
     )
     parser.add_argument("--no-auth", action="store_true", help="serve a non-loopback address without a login")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+    given = sys.argv[1:] if argv is None else argv
+    if any(a == "--password" or a.startswith("--password=") for a in given):
+        print(
+            "warning: --password is visible to every user of this machine (ps, shell history): "
+            "set RAG_UI_PASSWORD or use --password-file instead.",
+            file=sys.stderr,
+        )
+    if args.password_file:
+        try:
+            lines = open(args.password_file, encoding="utf-8").read().splitlines()  # noqa: SIM115
+        except OSError as exc:
+            print(f"error: cannot read the password file {args.password_file}: {exc.strerror}", file=sys.stderr)
+            return 2
+        args.password = lines[0].strip() if lines else ""
     auth = (args.user, args.password) if args.user and args.password else None
     if (args.user or args.password) and not auth:
         print("error: give both --user and --password (or RAG_UI_USER and RAG_UI_PASSWORD).", file=sys.stderr)
@@ -56,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from .app import build
-    from .render import CSS, JS
+    from .app import build, launch_options
 
     demo = build(config)
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
@@ -69,11 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         server_port=args.port,
         auth=auth,
         share=False,
-        css=CSS,
-        js=JS,
         theme=gr.themes.Soft(),
         footer_links=["api"],
         quiet=True,
+        **launch_options(config),
     )
     return 0
 

@@ -18,6 +18,10 @@ from rag.retrieval import article_text, passage_context, searcher
 from .render import answer_markdown, escape_markdown, placeholder_markdown, sources_html
 
 MAX_EXAMPLES = 5
+MAX_MESSAGE_CHARS = 20_000
+"""A chat message sent back by the browser longer than this is shortened (ours are ~3 kB)."""
+QUEUE_SIZE = 64
+"""Requests waiting for a worker; more are refused ("queue full") rather than piling up."""
 EMPTY_SOURCES = '<div class="cw-empty">Ask a question: the sources of the answer appear here.</div>'
 THINKING = "*Searching the articles…*"
 CHECKING = "*(writing; each sentence is checked against its sources when done…)*"
@@ -56,6 +60,40 @@ def _sources(answer: Answer, config: Config) -> str:
     return sources_html(answer, contexts, articles)
 
 
+def bounded_turn(
+    question: str, messages: list[dict[str, Any]], questions: list[str], config: Config
+) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """What one turn of the chat may carry, whatever a client sends to the handler: the
+    question shortened to ``max_question_chars``, the newest ``2 * max_history`` chat
+    messages (each shortened) and the newest ``max_history`` earlier questions."""
+    question = (question or "")[: config.max_question_chars].strip()
+    kept = [m for m in (messages or []) if isinstance(m, dict)][-2 * config.max_history :] if config.max_history else []
+    shortened = []
+    for m in kept:
+        content = m.get("content")
+        if isinstance(content, str) and len(content) > MAX_MESSAGE_CHARS:
+            m = {**m, "content": content[:MAX_MESSAGE_CHARS] + "…"}
+        shortened.append(m)
+    earlier = [q for q in (questions or []) if isinstance(q, str)][-config.max_history :] if config.max_history else []
+    return question, shortened, earlier
+
+
+def launch_options(config: Config) -> dict[str, Any]:
+    """How the app is served (``rag ui`` and the tests alike): the request limits of
+    ``ui.limits`` before Gradio, uploads closed, our CSS and script."""
+    from starlette.middleware import Middleware
+
+    from .limits import Limits
+    from .render import CSS, JS
+
+    return {
+        "app_kwargs": {"middleware": [Middleware(Limits)]},
+        "max_file_size": 1,
+        "css": CSS,
+        "js": JS,
+    }
+
+
 def build(config: Config) -> gr.Blocks:
     """The app for ``config`` (not launched)."""
 
@@ -67,7 +105,7 @@ def build(config: Config) -> gr.Blocks:
         answerer: str,
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's idiom
     ) -> Iterator[tuple[Any, ...]]:
-        question = (question or "").strip()
+        question, messages, questions = bounded_turn(question, messages, questions, config)
         if not question:
             gr.Warning("Type a question about the articles first.")
             yield question, messages, questions, gr.update()
@@ -99,7 +137,8 @@ def build(config: Config) -> gr.Blocks:
             return
         messages[-1] = {"role": "assistant", "content": answer_markdown(answer)}
         # The box was cleared when the question was sent; leave alone what was typed since.
-        yield gr.update(), messages, [*questions, question], _sources(answer, config)
+        earlier = [*questions, question][-config.max_history :] if config.max_history else []
+        yield gr.update(), messages, earlier, _sources(answer, config)
 
     def reset() -> tuple[Any, ...]:
         return [], [], EMPTY_SOURCES, ""
@@ -128,6 +167,7 @@ def build(config: Config) -> gr.Blocks:
                     height=460,
                     elem_id="cw-chat",
                     feedback_options=None,
+                    latex_delimiters=[],  # "$$…$$" in an article is quoted text, not math
                     placeholder=placeholder_markdown([_shortened(t, 60) for t in titles]),
                 )
                 with gr.Row():
@@ -138,6 +178,7 @@ def build(config: Config) -> gr.Blocks:
                         autofocus=True,
                         elem_id="cw-question",
                         max_lines=4,
+                        max_length=config.max_question_chars,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask", min_width=80)
                 examples = example_questions(config, titles)
@@ -162,6 +203,6 @@ def build(config: Config) -> gr.Blocks:
         box.submit(respond, [box, chat, questions, k, answerer], outputs, api_visibility="private")
         new.click(reset, None, [chat, questions, sources, box], api_visibility="private")
         api(api_ask, api_name="ask")
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=8, max_size=QUEUE_SIZE)
     app: gr.Blocks = demo
     return app
