@@ -312,7 +312,7 @@ def test_the_upload_route_is_closed_and_large_bodies_are_refused(server: str) ->
     assert upload.status_code == 404 and "Uploads are closed" in upload.text
     huge = httpx.post(server + "gradio_api/call/ask", json={"data": ["Who?", ["x" * 3_000_000]]}, timeout=30)
     assert huge.status_code == 413
-    fine = httpx.post(server + "gradio_api/call/ask", json={"data": ["Who replaced Sutskever?", []]}, timeout=30)
+    fine = httpx.post(server + "gradio_api/call/ask", json={"data": ["Who replaced Sutskever?", [], None]}, timeout=30)
     assert fine.status_code == 200 and "event_id" in fine.json()
 
 
