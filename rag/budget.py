@@ -40,6 +40,19 @@ def time_budget(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+@contextmanager
+def paused() -> Iterator[None]:
+    """Run the block off the clock: its time is added to the current deadline. For work
+    that is not the request's own (loading the index, building it on first use)."""
+    current = _deadline.get()
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        if current is not None and _deadline.get() is not None:
+            _deadline.set((current[0] + time.monotonic() - started, current[1]))
+
+
 def check_budget() -> None:
     """Raise ``RequestTimeoutError`` when the current request is past its deadline."""
     current = _deadline.get()

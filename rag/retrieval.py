@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .budget import check_budget
+from .budget import check_budget, paused
 from .config import Config
 from .embedding import Embedder, get_embedder
 from .errors import IndexEmptyError, IndexNotFoundError, InvalidQuestionError
@@ -157,6 +157,18 @@ def _key(config: Config) -> tuple[object, ...]:
 
 def searcher(config: Config) -> Searcher:
     """The process-wide ``Searcher`` for ``config``; builds the index on first use."""
+    with paused():  # loading (or building) the index is not the question's own work
+        s = _searcher(config)
+    if not s.docs:
+        where = config.chroma_url or config.index_dir
+        raise IndexEmptyError(
+            f"The index at {where} holds no documents: its first ingest was interrupted (or is still running). "
+            f"Run `rag ingest` to build it (or `rag ingest --rebuild` to start afresh)."
+        )
+    return s
+
+
+def _searcher(config: Config) -> Searcher:
     key = _key(config)
     with _searchers_lock:
         if key not in _searchers:
@@ -173,12 +185,6 @@ def searcher(config: Config) -> Searcher:
                 _searchers[key] = Searcher(config)
         s = _searchers[key]
     s.refresh()
-    if not s.docs:
-        where = config.chroma_url or config.index_dir
-        raise IndexEmptyError(
-            f"The index at {where} holds no documents: its first ingest was interrupted (or is still running). "
-            f"Run `rag ingest` to build it (or `rag ingest --rebuild` to start afresh)."
-        )
     return s
 
 

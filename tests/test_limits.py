@@ -90,3 +90,10 @@ def test_budgets_nest_and_belong_to_their_own_block() -> None:
         with pytest.raises(RequestTimeoutError):
             check_budget()
     check_budget()  # the block is over: its deadline is gone
+
+
+def test_building_the_index_on_first_use_is_not_counted_against_the_question(config: Config) -> None:
+    hasty = dataclasses.replace(config, request_timeout=0.5)  # far less than the build takes
+    t = time.perf_counter()
+    answer = ask("Who replaced Sutskever as chief scientist?", config=hasty)
+    assert time.perf_counter() - t > 0.5 and answer.answerable
