@@ -1,7 +1,7 @@
 """Does a sentence a model wrote contradict the article sentence it cites?
 
-Word overlap and embedding similarity cannot tell "Pachocki was appointed" from
-"Pachocki was never appointed" or "Sutskever was appointed upon Pachocki's resignation":
+Word overlap and embedding similarity cannot tell "Rivera was appointed" from
+"Rivera was never appointed" or "Chen was appointed upon Rivera's resignation":
 they share the words. ``contradiction(claim, sentence)`` reads both for what such a
 rewrite changes, and names the first difference it finds:
 
@@ -239,7 +239,7 @@ def _named(word: str, toks: list[Token]) -> bool:
 def _names(claim: list[Token], sentence: list[Token], context: str = "") -> str:
     """Every name word of the claim is in the sentence. A first name (or a surname) the
     sentence leaves out may stand with one it holds when the cited passages write the two
-    together ("Jakub Pachocki" for the sentence's "Pachocki")."""
+    together ("Maria Rivera" for the sentence's "Rivera")."""
     words = {t.low for t in sentence}
     sentence_names = [s for s in sentence if s.name]
 
@@ -420,7 +420,7 @@ def _order(claim: list[Token], sentence: list[Token]) -> str:
 
 
 def _entities(toks: list[Token]) -> list[tuple[int, int]]:
-    """Runs of name words [start, end); a possessive ends a run ("Leike's Superalignment")."""
+    """Runs of name words [start, end); a possessive ends a run ("Novak's Robotics")."""
     out, i = [], 0
     while i < len(toks):
         if toks[i].name:
@@ -440,7 +440,7 @@ def _participle(word: str) -> bool:
 
 def _voice(toks: list[Token], at: int) -> bool | None:
     """Passive (True), active (False), or None when a comma stands before a participle:
-    "the tweet, posted shortly after" is passive, "Leike, head of alignment, resigned" not."""
+    "the tweet, posted shortly after" is passive, "Novak, head of alignment, resigned" not."""
     if at > 0 and toks[at - 1].text == "," and _participle(toks[at].low):
         return None
     return _passive(toks, at)
@@ -477,7 +477,7 @@ def _roles(toks: list[Token]) -> dict[tuple[str, bool], list[tuple[int, int]]]:
             subjects.append((i, j))
             k = i - 1
             while k >= 0 and toks[k].content and not toks[k].name and i - k <= 3:
-                k -= 1  # a title before the name ("senior researcher Jan Leike")
+                k -= 1  # a title before the name ("senior researcher Jan Novak")
             if k >= 0 and toks[k].low in ("and", "or", "&"):
                 k -= 1
             else:
@@ -529,7 +529,7 @@ def _positions(toks: list[Token], words: list[str], name: bool) -> list[int]:
 def _triples(claim: list[Token]) -> list[tuple[tuple[int, int], int, tuple[int, int]]]:
     """(left, word, right) to compare with the sentence: two names with a word between them
     in one clause; and a noun or name right before a word (its subject) with the noun or
-    name right after it ("the board tried to dismiss Altman")."""
+    name right after it ("the board tried to dismiss Moreau")."""
     names = _entities(claim)
     out = []
     for n, x in enumerate(names):
@@ -563,8 +563,8 @@ def _triples(claim: list[Token]) -> list[tuple[tuple[int, int], int, tuple[int, 
 
 def _swap(claim: list[Token], sentence: list[Token]) -> str:
     """Two names (or a name and a noun) on either side of a word that swap sides in the
-    sentence ("Altman voted to fire Sutskever" for "Sutskever voted to fire Altman",
-    "Altman tried to dismiss the board" for "the board tried to dismiss Altman"); passive
+    sentence ("Moreau voted to fire Chen" for "Chen voted to fire Moreau",
+    "Moreau tried to dismiss the board" for "the board tried to dismiss Moreau"); passive
     voice turns them round, and is allowed for."""
     names = set(_entities(claim))
     for x, y, z in _triples(claim):
