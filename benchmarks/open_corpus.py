@@ -44,7 +44,7 @@ from typing import Any
 
 import common
 
-from rag import Answer, Config, ask
+from rag import Answer, Config, ask, scoring
 from rag.chunking import split_sentences
 
 DATA = common.BENCH / "squad" / "dev-v1.1.json"
@@ -285,6 +285,12 @@ def print_figures(f: dict[str, Any], title: str) -> None:
         )
 
 
+def use_models(path: Path) -> None:
+    """Answer with the models in ``path`` instead of the shipped ones (this process only)."""
+    scoring.MODEL_FILE = path
+    scoring.load_models.cache_clear()
+
+
 def gate(f: dict[str, Any], path: Path) -> list[str]:
     """Figures below a [min] floor or above a [max] ceiling of the TOML file at ``path``."""
     limits = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -300,6 +306,7 @@ def main() -> None:
     parser.add_argument("--gate", type=Path, metavar="TOML", help="check the figures against these floors")
     parser.add_argument("--curve", action="store_true", help="print the refusal curve")
     parser.add_argument("--answer-model", choices=("rules", "fitted"), default="rules", help="Config.answer_model")
+    parser.add_argument("--models", type=Path, help="fitted models to measure (default: rag/data/answerer.json)")
     common.add_run_arguments(parser)
     args = parser.parse_args()
     common.limit_blas_threads(args.blas_threads)
@@ -314,6 +321,8 @@ def main() -> None:
     holed_config, b2 = build("open-holed", sets.holed_texts, args.rebuild)
     config = dataclasses.replace(config, answer_model=args.answer_model)
     holed_config = dataclasses.replace(holed_config, answer_model=args.answer_model)
+    if args.models:
+        use_models(args.models)
     common.print_build(b1, "articles")
     common.print_build(b2, "holed copies")
     ask("warm-up question", config=config)
@@ -323,7 +332,8 @@ def main() -> None:
     holes = ask_all(sets.unanswerable, holed_config, "unanswerable")
     f = figures(answerable, off, holes, sets)
     where = "measuring split" + (", CI slice" if args.slice else "")
-    print_figures(f, f"Open corpus (SQuAD dev, {where}; answer model: {args.answer_model})")
+    models = f", {args.models}" if args.models else ""
+    print_figures(f, f"Open corpus (SQuAD dev, {where}; answer model: {args.answer_model}{models})")
     if args.curve:
         print("\nRefusal curve (confidence bar: false refusals -> off-topic / unanswerable refused):")
         c_off, c_holes = refusal_curve(answerable, off), refusal_curve(answerable, holes)
@@ -341,6 +351,7 @@ def main() -> None:
                 "benchmark": "open-corpus",
                 "slice": args.slice,
                 "answer_model": args.answer_model,
+                "models": str(args.models or scoring.MODEL_FILE),
                 "run_s": round(total, 1),
             }
             | f,

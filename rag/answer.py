@@ -53,16 +53,19 @@ REFUSAL = "The articles don't answer this question."
 
 WEIGHTS = {
     "similarity": 1.0,
-    "coverage": 1.0,
+    "plain_coverage": 1.0,  # the question's terms in the sentence, as spelled
     "context_before": 0.5,  # coverage of the sentence and the one before it
     "answer_type": 0.3,
     "rank": 0.15,
     "fragment": -0.2,
 }
-"""The hand-set sentence weights of the "rules" answer model (the default until the fitted
-models hold on news; see README "Answer models"). They were calibrated on the seed eval."""
-MIN_SIMILARITY = 0.3
-"""The "rules" model refuses when no candidate sentence's cosine to the question reaches this."""
+"""The hand-set sentence weights of the "rules" answer model: which sentence is quoted (the
+default until the fitted sentence model holds on news; see README "Answering"). They were
+calibrated on the seed eval. Whether to answer at all is the fitted answerability model's
+call for either answer model."""
+WITNESS_SIMILARITY = 0.3
+"""A sentence below this cosine to the question is no witness of a conflict, however it
+names the person asked about (all-MiniLM-L6-v2 cosines of unrelated sentences lie lower)."""
 LIST_SENTENCE = 0.75
 """For list questions, further sentences adding new items are quoted down to this share
 of the best sentence's score (scores are relative: the best sentence has 1.0)."""
@@ -176,7 +179,7 @@ def conversation_context(question: str, history: list[str], config: Config) -> s
     previous, earlier = history[-1], history[-MAX_TURNS:-1]
     referred = [previous, conversation_context(previous, earlier, config)]
     if answer_is_subject(previous, question):
-        referred += [c.text for c in select(previous, candidates(previous, earlier, config), config)]
+        referred += [c.text for c in select(previous, candidates(previous, earlier, config), searcher(config), config)]
     return " ".join(name_words(" ".join(referred)))  # each name once, first spelling kept
 
 
@@ -206,17 +209,20 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
         return []
     similarities = _sentence_similarities(vector, [(c, *sents[n]) for _, c, sents, n in spans], s)
     q = _QuestionTerms.of(question, context, s)
-    rows = []
+    rows, present = [], []
     for (position, chunk, sentences, n), similarity in zip(spans, similarities, strict=True):
         a, b = sentences[n]
         before = sentences[n - 1][0] if n > 0 else a
         after = sentences[n + 1][1] if n + 1 < len(sentences) else b
-        rows.append(_features(q, chunk.text, a, b, chunk.text[before:after], similarity, position))
+        sentence_terms = q.canonical(terms(chunk.text[a:b]))
+        present.append(set(sentence_terms))
+        rows.append(_features(q, chunk.text, a, b, chunk.text[before:after], similarity, position, sentence_terms))
+        # The rules model reads the question's terms as spelled (as when it was calibrated).
+        rows[-1]["plain_coverage"] = q.coverage(set(terms(chunk.text[a:b])))
         rows[-1]["context_before"] = q.coverage(set(terms(chunk.text[before:b])))
-    for key in ("similarity", "coverage"):
-        for place, i in enumerate(sorted(range(len(rows)), key=lambda i: -rows[i][key])):
-            rows[i][f"{key}_rank"] = 1 / (1 + place)
-    retrieved = set().union(*(terms(s.chunks[h.index].text) for h in hits))
+    read = [position < config.k for position, *_ in spans]
+    _add_relative_features(q, rows, present, read if any(read) else [True] * len(rows))
+    retrieved = set().union(*(q.canonical(terms(s.chunks[h.index].text)) for h in hits[: config.k]))
     passages_missing = q.missing_share(retrieved)
     for r in rows:
         r["passages_missing"] = passages_missing
@@ -253,10 +259,13 @@ class _QuestionTerms:
     pairs: set[tuple[str, str]]
     name_terms: list[str]
     alikes: dict[str, set[str]]
+    spelled: dict[str, str]
+    """Each sound-alike of a name of the question -> that name."""
     asked_names: set[str]
     answer_type: AnswerType | None
     needs_name: bool
     corpus_missing: float
+    corpus_names_missing: float
 
     @classmethod
     def of(cls, question: str, context: str, s: Searcher) -> _QuestionTerms:
@@ -268,18 +277,28 @@ class _QuestionTerms:
         own_idf = {t: s.bm25.idf(t) for t in own}
         absent = sum(v for t, v in own_idf.items() if not s.bm25.knows(t) and not s.bm25.sound_alikes(t))
         ordered = terms(question)
+        alikes = {t: {t} | {a for a, _ in s.bm25.sound_alikes(t)} for t in name_terms}
         return cls(
             idf=idf,
             total=sum(idf.values()) or 1.0,
             own=own,
             pairs=set(itertools.pairwise(ordered)),
             name_terms=name_terms,
-            alikes={t: {t} | {a for a, _ in s.bm25.sound_alikes(t)} for t in name_terms},
+            alikes=alikes,
+            spelled={a: t for t in reversed(name_terms) for a in alikes[t]},
             asked_names=names(question) | names(context),
             answer_type=expected_type(question),
             needs_name=wants_name(question),
             corpus_missing=absent / (sum(own_idf.values()) or 1.0),
+            corpus_names_missing=sum(not s.bm25.knows(t) and not alikes[t] - {t} for t in name_terms)
+            / max(1, len(name_terms)),
         )
+
+    def canonical(self, found: list[str]) -> list[str]:
+        """``found`` (terms of a text) with each sound-alike of a question's name read as
+        that name ("satskever" for the question's "sutskever"), so a misspelled name
+        counts as present wherever the features look for the question's terms."""
+        return [self.spelled.get(t, t) for t in found]
 
     def coverage(self, present: set[str]) -> float:
         return sum(v for t, v in self.idf.items() if t in present) / self.total
@@ -298,13 +317,20 @@ class _QuestionTerms:
 
 
 def _features(
-    q: _QuestionTerms, chunk_text: str, a: int, b: int, window: str, similarity: float, position: int
+    q: _QuestionTerms,
+    chunk_text: str,
+    a: int,
+    b: int,
+    window: str,
+    similarity: float,
+    position: int,
+    sentence_terms: list[str],
 ) -> dict[str, float]:
-    """The features of sentence ``chunk_text[a:b]`` (see ``rag.scoring.SENTENCE_FEATURES``),
-    with the evidence its ``window`` (it and its neighbours) gives the answerability model."""
+    """The features of sentence ``chunk_text[a:b]`` (whose terms are ``sentence_terms``;
+    see ``rag.scoring.SENTENCE_FEATURES``), with the evidence its ``window`` (it and its
+    neighbours) gives the answerability model."""
     text = chunk_text[a:b]
-    sentence_terms = terms(text)
-    present, around = set(sentence_terms), set(terms(window))
+    present, around = set(sentence_terms), set(q.canonical(terms(window)))
     typed = q.answer_type is not None and q.answer_type.pattern.search(text) is not None
     if q.answer_type is not None and q.answer_type.name == "quote":
         typed = typed or _inside_quotation(chunk_text, a)
@@ -312,6 +338,7 @@ def _features(
     if q.needs_name:
         typed = typed or new_names
     rare_missing, names_missing = q.missing(around)
+    own = set(q.own)
     return {
         "similarity": similarity,
         "coverage": q.coverage(present),
@@ -325,11 +352,53 @@ def _features(
         "rank": 1 / (1 + position),
         "fragment": float(not text.rstrip("\"'”’)").endswith((".", "!", "?"))),
         "length": math.log1p(len(sentence_terms)),
+        "matched": len(present & own) / max(1, len(own)),
+        "spread": _spread(sentence_terms, own),
         "rare_missing": rare_missing,
         "names_missing": names_missing,
         "corpus_missing": q.corpus_missing,
+        "corpus_names_missing": q.corpus_names_missing,
         "question_terms": math.log1p(len(q.own)),
     }
+
+
+SPREAD_NONE = 3.0
+"""``spread`` of a sentence holding fewer than two of the question's terms."""
+
+
+def _spread(sentence_terms: list[str], own: set[str]) -> float:
+    """How far apart the question's terms lie in the sentence: the span from the first
+    to the last one, in terms, per distinct term found (1.0 when they stand together)."""
+    places = [i for i, t in enumerate(sentence_terms) if t in own]
+    found = len({sentence_terms[i] for i in places})
+    return (places[-1] - places[0] + 1) / found if found > 1 else SPREAD_NONE
+
+
+def _add_relative_features(
+    q: _QuestionTerms, rows: list[dict[str, float]], present: list[set[str]], read: list[bool]
+) -> None:
+    """Features that compare a sentence with the other candidates (those of the passages
+    the answer reads, flagged by ``read``): its ranks and gaps to the best, and ``local``,
+    the coverage of the question's terms weighted by how rare each is *among the
+    candidates* (a name found in every candidate tells them apart no better than a stop
+    word). ``present`` holds each sentence's terms."""
+    read_rows = [r for r, flag in zip(rows, read, strict=True) if flag]
+    read_terms = [p for p, flag in zip(present, read, strict=True) if flag]
+    n = len(read_terms)
+    df = {t: sum(t in p for p in read_terms) for t in q.own}
+    weight = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    total = sum(weight.values()) or 1.0
+    for r, p in zip(rows, present, strict=True):
+        r["local"] = sum(w for t, w in weight.items() if t in p) / total
+    for key in ("similarity", "coverage", "context", "local"):
+        best = max(r[key] for r in read_rows)
+        for r in rows:
+            r[f"{key}_gap"] = r[key] - best
+    for key in ("similarity", "coverage"):
+        for r in rows:
+            r[f"{key}_rank"] = 0.0
+        for place, r in enumerate(sorted(read_rows, key=lambda r: -r[key])):
+            r[f"{key}_rank"] = 1 / (1 + place)
 
 
 def answerability(ranked: list[Candidate]) -> dict[str, float]:
@@ -347,17 +416,28 @@ def answerability(ranked: list[Candidate]) -> dict[str, float]:
         "rare_missing": top.features["rare_missing"],
         "names_missing": top.features["names_missing"],
         "corpus_missing": top.features["corpus_missing"],
+        "corpus_names_missing": top.features["corpus_names_missing"],
         "typed_top": top.features["answer_type"],
         "typed_none": float(all(c.features["untyped"] for c in ranked)),
         "question_terms": top.features["question_terms"],
+        "top_matched": top.features["matched"],
+        "max_matched": max(c.features["matched"] for c in ranked),
+        "top_bigrams": top.features["bigrams"],
+        "top_spread": top.features["spread"],
     }
 
 
 def confidence(ranked: list[Candidate]) -> float:
-    """Probability that the articles answer, given the ranked candidate sentences."""
+    """Probability that the articles answer, given the candidate sentences: the fitted
+    answerability model over them as the fitted sentence model ranks them (the same
+    whichever answer model picks the sentence to quote)."""
     if not ranked:
         return 0.0
-    return sigmoid(load_models().answerable.logit(answerability(ranked)))
+    models = load_models()
+    logits = models.sentence.logits(np.array([[c.features[f] for f in SENTENCE_FEATURES] for c in ranked]))
+    order = np.argsort(-logits, kind="stable")
+    rescored = [dataclasses.replace(ranked[i], logit=float(logits[i])) for i in order]
+    return sigmoid(models.answerable.logit(answerability(rescored)))
 
 
 def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -370,33 +450,53 @@ def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
 
 
 def select(
-    question: str, ranked: list[Candidate], config: Config | None = None, sure: float | None = None
+    question: str, ranked: list[Candidate], s: Searcher, config: Config, sure: float | None = None
 ) -> list[Candidate]:
-    """The sentences to quote, or none when the articles don't answer. ``sure`` is
+    """The sentences to quote, or none when the articles don't answer (whichever model
+    picks the sentences, the fitted answerability model decides that). ``sure`` is
     ``confidence(ranked)`` when the caller already has it."""
-    fitted = config is not None and config.answer_model == "fitted"
+    fitted = config.answer_model == "fitted"
     if not ranked:
         return []
-    if fitted and (confidence(ranked) if sure is None else sure) < load_models().refuse_below:
-        return []
-    if not fitted and max(c.features["similarity"] for c in ranked) < MIN_SIMILARITY:
+    models = load_models()
+    if (confidence(ranked) if sure is None else sure) < models.refuse_below:
         return []
     ranked = of_asked_type(question, ranked)
     if not ranked:
         return []  # it asks for a date, number, age... and no retrieved sentence holds one
     chosen = [ranked[0]]
-    if fitted and len(ranked) > 1 and ranked[1].score >= load_models().second_above:
-        chosen.append(ranked[1])  # the model cannot tell the two apart: quote both
+    if fitted and len(ranked) > 1 and ranked[1].score >= models.second_above:
+        # The model cannot tell the two apart: quote both (neighbours as one passage).
+        joined = _joined(ranked[0], ranked[1], s)
+        chosen = [joined] if joined else ranked[:2]
     if is_list_question(question):  # items may be spread over sentences: add those naming new ones
         for cand in ranked[1:]:
             seen = set().union(*(names(c.text) for c in chosen)) | names(question)
             if (
                 len(chosen) < MAX_SENTENCES
+                and not any(c.start <= cand.start < c.end for c in chosen)
                 and cand.score >= LIST_SENTENCE * chosen[0].score
                 and names(cand.text) - seen
             ):
                 chosen.append(cand)
     return chosen
+
+
+def _joined(a: Candidate, b: Candidate, s: Searcher) -> Candidate | None:
+    """``a`` and ``b`` as one passage (``a``'s scores) when they are neighbours in one
+    article, nothing but white space between them; else None."""
+    first, second = sorted((a, b), key=lambda c: c.start)
+    source = s.chunks[a.chunk].source
+    if s.chunks[b.chunk].source != source or first.end > second.start:
+        return None
+    index = s.chunk_of(source, first.start, second.end)
+    if index is None:
+        return None
+    chunk = s.chunks[index]
+    if chunk.text[first.end - chunk.start : second.start - chunk.start].strip():
+        return None
+    text = chunk.text[first.start - chunk.start : second.end - chunk.start]
+    return dataclasses.replace(a, chunk=index, rank=min(a.rank, b.rank), start=first.start, end=second.end, text=text)
 
 
 def refusal(question: str, ranked: list[Candidate], s: Searcher) -> str:
@@ -509,7 +609,7 @@ def _conflicts(
         witnesses += [
             c
             for c in deep
-            if c not in witnesses and c.features["similarity"] >= MIN_SIMILARITY and _names_anchor(c.text, anchors)
+            if c not in witnesses and c.features["similarity"] >= WITNESS_SIMILARITY and _names_anchor(c.text, anchors)
         ]
     witnesses = [c for c in witnesses if not anchors or _names_anchor(_about(c, kind, s), anchors)]
     # A sentence holding several values of the kind ("13, 154 and 18") is no witness for
@@ -591,7 +691,7 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     deep = candidates(text, earlier, config, k=WITNESS_K if kind in ANCHORED_KINDS else None)
     ranked = [c for c in deep if c.rank < config.k]
     sure = confidence(ranked)  # the answerability model runs once per answer
-    chosen = select(text, ranked, config, sure)
+    chosen = select(text, ranked, s, config, sure)
     if not chosen:
         return Answer(refusal(text, ranked, s), False, [], articles=len(s.docs), confidence=sure)
     conflicts = _conflicts(text, kind, anchors, ranked, deep, s)

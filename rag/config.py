@@ -59,9 +59,9 @@ class Config:
     """Seconds one question may take to answer (retrieval and the extractive answer; the
     llm answerer's model has its own deadline, ``llm_timeout``)."""
     answer_model: str = "rules"
-    """How the extractive answerer picks and refuses: 'rules' (hand-set weights and a
-    similarity floor; the default) or 'fitted' (the sentence and answerability models of
-    rag/data/answerer.json, fitted on SQuAD; better on encyclopedic text, see README)."""
+    """Which sentence the extractive answerer quotes: 'rules' (hand-set weights; the default)
+    or 'fitted' (the sentence model of rag/data/answerer.json, fitted on SQuAD's fitting
+    split). Whether to answer at all is the fitted answerability model's call either way."""
     answerer: str = "extractive"
     """'extractive' (quotes the best sentences; the default) or 'llm' (a language model
     writes the answer, every sentence checked against its cited passages)."""

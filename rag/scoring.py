@@ -40,6 +40,13 @@ SENTENCE_FEATURES = (
     "rank",  # 1 / (1 + rank of its passage)
     "fragment",  # a headline or caption rather than a sentence
     "length",  # log of its word count
+    "matched",  # share of the question's terms in the sentence (unweighted)
+    "spread",  # how far apart those terms lie in it (1.0: side by side)
+    "local",  # coverage weighted by each term's rarity among the candidate sentences
+    "similarity_gap",  # its similarity minus the best candidate's
+    "coverage_gap",  # the same for coverage
+    "context_gap",  # ... for context
+    "local_gap",  # ... for local
 )
 """Features of one candidate sentence, in the order the sentence model reads them."""
 
@@ -54,9 +61,14 @@ ANSWERABILITY_FEATURES = (
     "rare_missing",  # rarest question term absent from its context (idf share)
     "names_missing",  # share of the question's names absent from its context
     "corpus_missing",  # idf-weighted share of the question's terms found nowhere in the corpus
+    "corpus_names_missing",  # share of the question's names found nowhere in the corpus (nor sound-alikes)
     "typed_top",  # the best sentence holds the answer type asked for
     "typed_none",  # the question needs a type no candidate holds
     "question_terms",  # log of the question's term count
+    "top_matched",  # share of the question's terms in the best sentence
+    "max_matched",  # the highest such share among the candidates
+    "top_bigrams",  # share of the question's term pairs in the best sentence
+    "top_spread",  # spread of the question's terms in the best sentence
 )
 """Question-level features of the answerability model."""
 
@@ -110,8 +122,9 @@ class Models:
 
 
 @lru_cache(maxsize=4)
-def load_models(path: Path = MODEL_FILE) -> Models:
-    """The fitted models (read once per process)."""
+def load_models(path: Path | None = None) -> Models:
+    """The fitted models (read once per process), from ``path`` or ``MODEL_FILE``."""
+    path = path or MODEL_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
     sentence = LinearModel.from_dict(data["sentence"])
     answerable = LinearModel.from_dict(data["answerable"])

@@ -42,7 +42,8 @@ def test_a_follow_up_uses_the_history(real_config: Config) -> None:
     alone = ask("When was it formed?", config=real_config)
     followed = ask("When was it formed?", history=["Who led the Superalignment team?"], config=real_config)
     assert followed.answerable and "July" in followed.text
-    assert followed.text != alone.text
+    # The earlier question supplies what "it" is: the answer is sure of itself only with it.
+    assert followed.confidence > alone.confidence + 0.3
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,8 @@ def test_a_request_over_its_time_budget_stops_with_a_clear_error(built: Config) 
         with pytest.raises(RequestTimeoutError, match="RAG_REQUEST_TIMEOUT"):
             ask("Did " + _random_names(30) + " leave?", config=slow)
         assert time.perf_counter() - t < 1.5
-    assert ask("Who replaced Sutskever?", config=slow).answerable  # a normal question fits
+    # A normal question fits in the budget: it gets its answer (or refusal), not the timeout.
+    assert ask("Who replaced Sutskever?", config=slow).text
 
 
 def test_budgets_nest_and_belong_to_their_own_block() -> None:

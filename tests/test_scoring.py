@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from rag import Config, ask
-from rag.answer import REFUSAL
+from rag.answer import REFUSAL, SPREAD_NONE, _spread, candidates
+from rag.errors import ConfigError
 from rag.scoring import ANSWERABILITY_FEATURES, MODEL_FILE, SENTENCE_FEATURES, fit_logistic, load_models
 
 from .conftest import assert_verbatim, build_corpus
@@ -103,11 +104,60 @@ def test_refuses_questions_whose_topic_is_absent(policies: tuple[Config, Path], 
     assert answer.text.startswith(REFUSAL)
 
 
-def test_the_rules_model_stays_the_default() -> None:
-    assert Config().answer_model == "rules"
-
-
 def test_a_refusal_says_what_is_missing(policies: tuple[Config, Path]) -> None:
     answer = ask("Who painted the ceiling of the Sistine Chapel?", config=policies[0])
     assert not answer.answerable
     assert "never mention" in answer.text and ("Sistine" in answer.text or "Chapel" in answer.text)
+
+
+STAFF = {
+    "people.txt": (
+        "Staff directory\n\n"
+        "Ingrid Vasquez leads the security team and approves every new laptop.\n"
+        "Tomas Lindqvist runs the finance office and signs off on expense claims.\n"
+        "The finance office is on the third floor, next to the security team.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def staff(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    return build_corpus(tmp_path_factory.mktemp("staff"), STAFF, answer_model="fitted")
+
+
+def test_a_misspelled_name_counts_as_the_name(staff: Config) -> None:
+    """The features read a sound-alike of a question's name as that name: a misspelling
+    in the question scores the right sentence as well as the right spelling does."""
+    right = candidates("What does Tomas Lindqvist sign off on?", [], staff)
+    typo = candidates("What does Tomas Lindkvist sign off on?", [], staff)
+    best = {c.text: c.features for c in right}
+    top = max(typo, key=lambda c: c.logit)
+    assert top.text.startswith("Tomas Lindqvist runs")
+    assert top.features["matched"] == best[top.text]["matched"] > 0.5
+    assert top.features["local"] == pytest.approx(best[top.text]["local"])
+
+
+def test_features_compare_a_sentence_with_the_others(staff: Config) -> None:
+    found = candidates("Who signs off on expense claims in the finance office?", [], staff)
+    top = max(found, key=lambda c: c.logit)
+    assert top.text.startswith("Tomas Lindqvist")
+    assert top.features["coverage_gap"] == 0.0 and top.features["coverage_rank"] == 1.0
+    others = [c for c in found if c is not top]
+    assert all(c.features["coverage_gap"] < 0 for c in others if c.features["coverage"] < top.features["coverage"])
+    # "finance office" is in two sentences, "expense claims" in one: the rarer terms weigh more locally
+    floor = next(c for c in found if c.text.startswith("The finance office"))
+    assert floor.features["local"] < top.features["local"]
+
+
+def test_spread_measures_how_close_the_question_terms_stand() -> None:
+    own = {"leave", "approv"}
+    assert _spread(["leave", "approv", "manag"], own) == 1.0
+    assert _spread(["leave", "x", "y", "z", "approv"], own) == 2.5
+    assert _spread(["leave"], own) == SPREAD_NONE
+
+
+def test_the_fitted_model_is_an_option_and_rules_the_default() -> None:
+    assert Config().answer_model == "rules"
+    assert Config(answer_model="fitted").answer_model == "fitted"
+    with pytest.raises(ConfigError):
+        Config(answer_model="learned")
