@@ -35,13 +35,26 @@ HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighb
 
 @dataclass(frozen=True)
 class DocRecord:
+    """A document as the index knows it (its text is stored beside it)."""
+
     source: str
+    """The document's name in the index: unique, stable, what citations give."""
     sha256: str
     chunker: str
     title: str
     outlet: str | None
     date: str | None
     author: str | None = None
+    path: str = ""
+    """The absolute path of the file it was read from: its identity ("" in older indexes)."""
+    kind: str = ""
+    """"text", "markdown", "html", "pdf" or "docx" ("" in older indexes)."""
+    pages: tuple[int, ...] = ()
+    """Where each page starts in the document text (PDF only)."""
+    ingested: str = ""
+    """When this version was ingested, UTC, ISO 8601."""
+    chunks: int = 0
+    """How many chunks it was cut into."""
 
 
 @dataclass(frozen=True)
@@ -157,10 +170,12 @@ class Store:
         self._docs = docs
 
     @classmethod
-    def open(cls, config: Config, embedder: str, create: bool = False) -> Store:
+    def open(cls, config: Config, embedder: str, create: bool = False, any_embedder: bool = False) -> Store:
+        """The index of ``config``. ``any_embedder`` opens one built with another embedder
+        too (to read its records before a rebuild)."""
         client = _client(config, create)
         try:
-            return cls._open(client, config, embedder, create)
+            return cls._open(client, config, embedder, create, any_embedder)
         except RagError:
             raise
         except Exception as exc:  # a corrupt index file, a server that went away
@@ -171,7 +186,7 @@ class Store:
             ) from exc
 
     @classmethod
-    def _open(cls, client: Any, config: Config, embedder: str, create: bool) -> Store:
+    def _open(cls, client: Any, config: Config, embedder: str, create: bool, any_embedder: bool = False) -> Store:
         names = {c.name for c in client.list_collections()}
         chunks_name, docs_name = f"{config.collection}-chunks", f"{config.collection}-docs"
         if not create and chunks_name not in names:
@@ -184,7 +199,7 @@ class Store:
             metadata={"format": FORMAT, "embedder": embedder},
         )
         meta = chunks.metadata or {}
-        if meta.get("embedder") != embedder or meta.get("format") != FORMAT:
+        if (meta.get("embedder") != embedder or meta.get("format") != FORMAT) and not any_embedder:
             raise IndexMismatchError(
                 f"The index at {config.index_dir} was built with embedder {meta.get('embedder')!r} "
                 f"(format {meta.get('format')!r}) but {embedder!r} is configured: rebuild it with "
@@ -218,6 +233,7 @@ class Store:
         got = self._docs.get(include=["metadatas"])
         records = {}
         for m in got["metadatas"] or []:
+            pages = str(m.get("pages") or "")
             records[str(m["source"])] = DocRecord(
                 source=str(m["source"]),
                 sha256=str(m["sha256"]),
@@ -226,6 +242,11 @@ class Store:
                 outlet=_opt(m.get("outlet")),
                 date=_opt(m.get("date")),
                 author=_opt(m.get("author")),
+                path=str(m.get("path") or ""),
+                kind=str(m.get("kind") or ""),
+                pages=tuple(int(x) for x in pages.split(",")) if pages else (),
+                ingested=str(m.get("ingested") or ""),
+                chunks=int(str(m.get("chunks") or 0)),
             )
         return records
 
@@ -236,7 +257,14 @@ class Store:
         return str((got["documents"] or [""])[0])
 
     def put_documents(self, records: list[DocRecord], texts: list[str]) -> None:
-        metas: list[dict[str, Any]] = [{k: v for k, v in r.__dict__.items() if v is not None} for r in records]
+        metas: list[dict[str, Any]] = [
+            {
+                k: ",".join(map(str, v)) if isinstance(v, tuple) else v
+                for k, v in r.__dict__.items()
+                if v is not None and v != "" and v != ()
+            }
+            for r in records
+        ]
         # Chroma needs a vector for every record; documents are never searched by vector.
         self._docs.upsert(
             ids=[r.source for r in records], embeddings=[[1.0]] * len(records), documents=texts, metadatas=metas
@@ -252,7 +280,34 @@ class Store:
         return int(str((self._docs.metadata or {}).get("version", 0)))
 
     def bump_version(self) -> None:
-        self._docs.modify(metadata={"version": time.time_ns()})
+        self._set_meta(version=time.time_ns())
+
+    def unfinished_ingest(self) -> str:
+        """What an ingest that has not finished (stopped, or still running) was given ("" if none)."""
+        return str((self._docs.metadata or {}).get("ingesting", ""))
+
+    def mark_ingest(self, what: str) -> None:
+        """Record that an ingest of ``what`` is under way ("" when it has finished)."""
+        self._set_meta(ingesting=what or None)
+
+    def _set_meta(self, **changes: Any) -> None:
+        # Chroma replaces a collection's metadata as a whole: write every key each time.
+        meta = dict(self._docs.metadata or {}) | changes
+        self._docs.modify(metadata={k: v for k, v in meta.items() if v is not None})
+
+    def chunk_rows(self, source: str, sha256: str) -> tuple[list[str], list[Any], list[str], list[dict[str, Any]]]:
+        """(ids, vectors, texts, metadata) of the chunks of one version of a document."""
+        where: Any = {"$and": [{"source": source}, {"sha256": sha256}]}
+        got = self._chunks.get(where=where, include=["embeddings", "documents", "metadatas"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return list(got["ids"]), list(vectors), list(got["documents"] or []), [dict(m) for m in got["metadatas"] or []]
+
+    def sentence_rows(self, source: str, sha256: str) -> tuple[list[Any], list[dict[str, Any]]]:
+        """(vectors, metadata) of the sentence vectors of one version of a document."""
+        where: Any = {"$and": [{"source": source}, {"sha256": sha256}]}
+        got = self._sentences.get(where=where, include=["embeddings", "metadatas"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return list(vectors), [dict(m) for m in got["metadatas"] or []]
 
     # -- chunks ----------------------------------------------------------------------
     def add_chunks(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:
