@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,10 +165,15 @@ class _Guarded:
 class Store:
     """One open index. Cheap to keep; open it with ``Store.open``."""
 
-    def __init__(self, chunks: Collection, sentences: Collection, docs: Collection) -> None:
+    def __init__(
+        self, chunks: Collection, sentences: Collection, docs: Collection, reopen: Callable[[], Any] | None = None
+    ) -> None:
         self._chunks = chunks
         self._sentences = sentences
         self._docs = docs
+        self._reopen = reopen
+        """Gets the docs collection afresh: its metadata (the version) is read when the
+        collection is opened, and another ``Store`` may have changed it since."""
 
     @classmethod
     def open(cls, config: Config, embedder: str, create: bool = False, any_embedder: bool = False) -> Store:
@@ -209,7 +215,13 @@ class Store:
             f"{config.collection}-sentences", embedding_function=None, configuration={"hnsw": HNSW}
         )
         docs = client.get_or_create_collection(docs_name, embedding_function=None, metadata={"version": 0})
-        return cls(_Guarded(chunks, config), _Guarded(sentences, config), _Guarded(docs, config))
+        guarded = _Guarded(client, config)
+        return cls(
+            _Guarded(chunks, config),
+            _Guarded(sentences, config),
+            _Guarded(docs, config),
+            lambda: guarded.get_collection(docs_name, embedding_function=None),
+        )
 
     @staticmethod
     def drop(config: Config) -> None:
@@ -277,14 +289,19 @@ class Store:
 
     def version(self) -> int:
         """A number that changes whenever an ingest commits (to refresh caches)."""
-        return int(str((self._docs.metadata or {}).get("version", 0)))
+        return int(str(self._metadata().get("version", 0)))
+
+    def _metadata(self) -> dict[str, Any]:
+        """The docs collection's metadata as stored now (written by any process)."""
+        collection = self._reopen() if self._reopen is not None else self._docs
+        return dict(collection.metadata or {})
 
     def bump_version(self) -> None:
         self._set_meta(version=time.time_ns())
 
     def unfinished_ingest(self) -> str:
         """What an ingest that has not finished (stopped, or still running) was given ("" if none)."""
-        return str((self._docs.metadata or {}).get("ingesting", ""))
+        return str(self._metadata().get("ingesting", ""))
 
     def mark_ingest(self, what: str) -> None:
         """Record that an ingest of ``what`` is under way ("" when it has finished)."""
@@ -292,7 +309,7 @@ class Store:
 
     def _set_meta(self, **changes: Any) -> None:
         # Chroma replaces a collection's metadata as a whole: write every key each time.
-        meta = dict(self._docs.metadata or {}) | changes
+        meta = self._metadata() | changes
         self._docs.modify(metadata={k: v for k, v in meta.items() if v is not None})
 
     def chunk_rows(self, source: str, sha256: str) -> tuple[list[str], list[Any], list[str], list[dict[str, Any]]]:

@@ -144,3 +144,15 @@ def test_list_and_remove_from_the_command_line(built: Config) -> None:
     missing = run(["remove", "nope.txt"], built)
     assert missing.returncode == 1 and "Not in the index: 'nope.txt'" in missing.stderr
     assert len(json.loads(run(["list", "--json"], built).stdout)) == 4
+
+
+def test_a_searcher_already_open_sees_what_is_ingested_and_removed_since(built: Config, tmp_path: Path) -> None:
+    from rag.retrieval import searcher
+
+    assert "glenhollow.txt" not in searcher(built).docs  # opened before the change, as a running chat's is
+    (tmp_path / "glenhollow.txt").write_text(NOTE, encoding="utf-8")
+    ingest([tmp_path / "glenhollow.txt"], built, progress=False)
+    assert "glenhollow.txt" in searcher(built).docs
+    assert retrieve("Which library lends telescopes?", k=1, config=built)[0].source == "glenhollow.txt"
+    remove("glenhollow.txt", built)
+    assert "glenhollow.txt" not in searcher(built).docs
