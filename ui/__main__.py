@@ -1,7 +1,8 @@
 """``python -m ui`` (or ``rag ui``): serve the web chat.
 
 Binds to 127.0.0.1 by default. Another address requires a user and password (flags or
-RAG_UI_USER / RAG_UI_PASSWORD) unless --no-auth is given. Never a public share link."""
+RAG_UI_USER / RAG_UI_PASSWORD) unless --no-auth is given; uploads and removal are then off
+(anonymous users of other machines never change the index). Never a public share link."""
 
 from __future__ import annotations
 
@@ -36,7 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("RAG_UI_PASSWORD_FILE"),
         help="file whose first line is the login password (or RAG_UI_PASSWORD_FILE)",
     )
-    parser.add_argument("--no-auth", action="store_true", help="serve a non-loopback address without a login")
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve a non-loopback address without a login (documents can then not be added or removed)",
+    )
+    parser.add_argument("--corpus-dir", help="folder indexed on first use (default: seeds/, or RAG_CORPUS_DIR)")
+    parser.add_argument("--index-dir", help="index folder (default: index/, or RAG_INDEX_DIR)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -71,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     from rag.errors import RagError
     from rag.retrieval import searcher
 
-    config = Config.from_env()
+    try:
+        config = Config.from_env(corpus_dir=args.corpus_dir, index_dir=args.index_dir)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         searcher(config)  # builds the index on first start, with a progress bar
     except RagError as exc:
@@ -79,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from .app import build, launch_options
 
-    demo = build(config)
+    manage = _is_loopback(args.host) or auth is not None  # uploads and removal: never anonymous from afar
+    demo = build(config, manage=manage)
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     print(f"Citewise web chat on http://{shown}:{args.port}  (Ctrl+C to stop)", flush=True)
     import gradio as gr
@@ -92,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         theme=gr.themes.Soft(),
         footer_links=["api"],
         quiet=True,
-        **launch_options(config),
+        **launch_options(config, manage=manage),
     )
     return 0
 
