@@ -117,6 +117,14 @@ def test_without_managing_there_is_no_upload_route_and_no_remove(seeded: Config)
     assert "cw-remove" in json.dumps(build(seeded).config, default=str)
 
 
+def test_anonymous_users_of_another_machine_may_not_change_the_index() -> None:
+    from ui.__main__ import may_manage
+
+    assert may_manage("127.0.0.1", None) and may_manage("localhost", None) and may_manage("::1", None)
+    assert may_manage("0.0.0.0", ("reader", "secret")) and may_manage("192.168.1.20", ("reader", "secret"))
+    assert not may_manage("0.0.0.0", None) and not may_manage("192.168.1.20", None)
+
+
 def test_only_so_many_files_wait_and_old_ones_expire(seeded: Config) -> None:
     staging = Staging(dataclasses.replace(seeded, max_upload_mb=100))
     folders = [staging.reserve(f"n{i}.md", 10) for i in range(MAX_UPLOAD_FILES)]

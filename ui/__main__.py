@@ -22,6 +22,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def may_manage(host: str, auth: tuple[str, str] | None) -> bool:
+    """May users of the chat add and remove documents? On loopback, or behind a login;
+    never anonymous users of another machine."""
+    return _is_loopback(host) or auth is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rag ui", description="Serve the Citewise web chat.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from .app import build, launch_options
 
-    manage = _is_loopback(args.host) or auth is not None  # uploads and removal: never anonymous from afar
+    manage = may_manage(args.host, auth)
     demo = build(config, manage=manage)
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     print(f"Citewise web chat on http://{shown}:{args.port}  (Ctrl+C to stop)", flush=True)

@@ -81,7 +81,7 @@ def check_content(name: str, head: bytes) -> None:
     suffix = Path(name).suffix
     if not head.strip():
         raise UploadError(400, f"{name}: the file is empty.")
-    if suffix == ".pdf" and b"%PDF-" not in head[:1024]:
+    if suffix == ".pdf" and head.lstrip()[:5] != b"%PDF-":
         raise UploadError(400, f"{name}: not a PDF (it does not start like one).")
     if suffix == ".docx" and not head.startswith(b"PK\x03\x04"):
         raise UploadError(400, f"{name}: not a Word .docx file (it is not a zip archive).")
