@@ -53,7 +53,9 @@ def serving(config: Config, manage: bool = True, auth: tuple[str, str] | None = 
         demo.close()
 
 
-def upload(url: str, name: str, body: bytes, client: httpx.Client | None = None, **headers: str) -> httpx.Response:
+def upload(
+    url: str, name: str, body: bytes | Iterator[bytes], client: httpx.Client | None = None, **headers: str
+) -> httpx.Response:
     post = client.post if client is not None else httpx.post
     return post(url + "citewise/upload", params={"name": name}, content=body, headers=HEADERS | headers, timeout=30)
 
@@ -68,6 +70,8 @@ def test_the_upload_route_checks_type_size_content_origin_and_names(seeded: Conf
         assert wrong.status_code == 415 and "not a file Citewise reads (.exe)" in wrong.json()["detail"]
         big = upload(url, "huge.txt", b"word " * 300_000)  # 1.5 MB, the limit is 1 MB
         assert big.status_code == 413 and "upload limit of" in big.json()["detail"]
+        chunked = upload(url, "stream.txt", iter([b"word " * 100_000] * 3))  # no length given: cut off at 1 MB
+        assert chunked.status_code == 413 and "upload limit of" in chunked.json()["detail"]
         binary = upload(url, "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
         assert binary.status_code == 400 and "binary file" in binary.json()["detail"]
         fake = upload(url, "report.pdf", b"<html>not a pdf</html>")
@@ -126,8 +130,8 @@ def test_anonymous_users_of_another_machine_may_not_change_the_index() -> None:
 
 
 def test_only_so_many_files_wait_and_old_ones_expire(seeded: Config) -> None:
-    staging = Staging(dataclasses.replace(seeded, max_upload_mb=100))
-    folders = [staging.reserve(f"n{i}.md", 10) for i in range(MAX_UPLOAD_FILES)]
+    staging = Staging(dataclasses.replace(seeded, max_upload_mb=2))
+    folders = [staging.reserve(f"n{i}.md", 10)[0] for i in range(MAX_UPLOAD_FILES)]
     for i, folder in enumerate(folders):
         (folder / f"n{i}.md").write_text("x")
     from ui.uploads import UploadError
@@ -140,12 +144,16 @@ def test_only_so_many_files_wait_and_old_ones_expire(seeded: Config) -> None:
         import os
 
         os.utime(folder, (old, old))
-    assert staging.reserve("one-more.md", 10).is_dir()  # the expired ones were dropped
-    assert len(list(staging.folder.iterdir())) == 1
+    folder, allowed = staging.reserve("one-more.md", 10)  # the expired ones were dropped
+    assert folder.is_dir() and allowed == 2_000_000 and len(list(staging.folder.iterdir())) == 1
+    (folder / "one-more.md").write_bytes(b"x" * 1_200_000)
+    with pytest.raises(UploadError, match=r"1 uploaded files \(1\.2 MB\) are still waiting"):
+        staging.reserve("too-much.md", 1_000_000)  # what waits and what comes exceed the limit
+    assert staging.reserve("fits.md", None)[1] == 800_000  # sent without a length: what is left
 
 
 def _stage(config: Config, name: str, data: bytes) -> str:
-    folder = Staging(config).reserve(name, len(data))
+    folder, _ = Staging(config).reserve(name, len(data))
     (folder / name).write_bytes(data)
     return folder.name
 

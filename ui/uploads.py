@@ -102,30 +102,35 @@ class Staging:
         now = time.time()
         kept = []
         for token in self.folder.iterdir() if self.folder.is_dir() else []:
-            files = [f for f in token.iterdir() if f.is_file()] if token.is_dir() else []
-            age = now - token.stat().st_mtime
-            if age > STAGED_TTL:  # (a folder without its file yet is an upload under way)
-                shutil.rmtree(token, ignore_errors=True) if token.is_dir() else token.unlink(missing_ok=True)
+            try:
+                age = now - token.stat().st_mtime
+                if age > STAGED_TTL:  # (a folder without its file yet is an upload under way)
+                    shutil.rmtree(token, ignore_errors=True) if token.is_dir() else token.unlink(missing_ok=True)
+                    continue
+                files = [f for f in token.iterdir() if f.is_file()] if token.is_dir() else []
+                kept.append((token, age, sum(f.stat().st_size for f in files)))
+            except OSError:  # added or dropped meanwhile by another request
                 continue
-            kept.append((token, age, sum(f.stat().st_size for f in files)))
         return kept
 
-    def reserve(self, name: str, declared: int | None) -> Path:
-        """A new token folder for one file; ``UploadError`` when it is too big or too many
+    def reserve(self, name: str, declared: int | None) -> tuple[Path, int]:
+        """A new token folder for one file, and how many bytes it may hold (what the files
+        waiting already leave of the limit); ``UploadError`` when it is too big or too many
         files wait already."""
         if declared is not None and declared > self.max_bytes:
             raise UploadError(413, _too_big(name, declared, self.config))
         waiting = self._entries()
-        if len(waiting) >= MAX_UPLOAD_FILES or sum(b for _, _, b in waiting) + (declared or 0) > self.max_bytes:
+        held = sum(b for _, _, b in waiting)
+        if len(waiting) >= MAX_UPLOAD_FILES or held + (declared or 0) > self.max_bytes:
             raise UploadError(
                 429,
-                f"{name}: {len(waiting)} uploaded files are still waiting to be added; "
-                f"try again in a few minutes (at most {MAX_UPLOAD_FILES} files, "
-                f"{self.config.max_upload_mb} MB at once).",
+                f"{name}: {len(waiting)} uploaded files ({held / 1e6:.1f} MB) are still waiting to be added; "
+                f"try again in a few minutes (at most {MAX_UPLOAD_FILES} files and "
+                f"{self.config.max_upload_mb} MB wait at once).",
             )
         token = self.folder / secrets.token_urlsafe(18)
         token.mkdir(parents=True)
-        return token
+        return token, self.max_bytes - held
 
     def take(self, token: str) -> Path | None:
         """The staged file of ``token`` (None when the token is unknown or expired)."""
@@ -191,14 +196,14 @@ def route(config: Config) -> Any:
                 declared = int(request.headers["content-length"]) if "content-length" in request.headers else None
             except ValueError:
                 declared = None
-            folder = staging.reserve(name, declared)
+            folder, allowed = staging.reserve(name, declared)
             target = folder / name
             size, head = 0, b""
             try:
                 with target.open("wb") as out:
                     async for piece in request.stream():
                         size += len(piece)
-                        if size > staging.max_bytes:
+                        if size > allowed:  # sent without a length, or more than it said
                             raise UploadError(413, _too_big(name, size, config))
                         if len(head) < 8192:
                             head += piece[: 8192 - len(head)]
