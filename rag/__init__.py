@@ -7,8 +7,23 @@
 
 from .answer import Answer, ask, ask_stream
 from .config import Config
+from .documents import IndexedDocument, document_text, documents, remove
 from .errors import RagError
-from .ingest import ingest
+from .ingest import IngestReport, ingest
 from .retrieval import Passage, retrieve
 
-__all__ = ["Answer", "Config", "Passage", "RagError", "ask", "ask_stream", "ingest", "retrieve"]
+__all__ = [
+    "Answer",
+    "Config",
+    "IndexedDocument",
+    "IngestReport",
+    "Passage",
+    "RagError",
+    "ask",
+    "ask_stream",
+    "document_text",
+    "documents",
+    "ingest",
+    "remove",
+    "retrieve",
+]

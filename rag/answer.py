@@ -649,10 +649,11 @@ def _names_anchor(text: str, anchors: list[str]) -> bool:
 
 
 def _title_and_outlet(source: str, s: Searcher) -> str:
-    """How an article is named to readers: “its title” (its outlet), the title shortened."""
+    """How an article is named to readers: “its title” (its outlet, its date), the title shortened."""
     doc = s.docs[source]
     title = doc.title if len(doc.title) <= TITLE_CHARS else doc.title[: TITLE_CHARS - 1].rstrip() + "…"
-    return f"“{title}”" + (f" ({doc.outlet})" if doc.outlet else "")
+    meta = ", ".join(x for x in (doc.outlet, doc.date) if x)
+    return f"“{title}”" + (f" ({meta})" if meta else "")
 
 
 TITLE_CHARS = 70

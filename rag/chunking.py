@@ -74,7 +74,7 @@ _STATES = frozenset(
 # End of a sentence: terminal punctuation, optional closing quotes/brackets, then space.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _LINE = re.compile(r"[^\r\n]+")
-_LEAD = re.compile(r"[\s•·*\-–—]+")
+_LEAD = re.compile(r"[\s\ufeff•·*\-–—]+")  # a byte order mark is no text
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ``rag`` command: ingest, retrieve, ask. Errors become one-line messages here and
+"""The ``rag`` command: ingest, list, remove, retrieve, ask, eval. Errors become one-line messages here and
 nowhere else; exit codes: 0 success, 1 failure, 2 bad usage or bad question."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def _config(args: argparse.Namespace) -> Config:
 
     return Config.from_env(
         index_dir=getattr(args, "index_dir", None),
+        corpus_dir=getattr(args, "corpus_dir", None),
         chroma_url=getattr(args, "chroma_url", None),
         k=getattr(args, "k", None),
         answerer=getattr(args, "answerer", None),
@@ -69,9 +70,22 @@ def _snippet(text: str, width: int = 300) -> str:
 
 
 def _describe(n: int, p: Passage) -> str:
+    from .formats import is_markdown, plain_markdown
+
     meta = ", ".join(x for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x)
-    head = f"[{n}] {p.source} [{p.start}, {p.end})  {p.title}" + (f" ({meta})" if meta else "")
-    return f"{safe_line(head)}\n    “{_snippet(p.text)}”"
+    page = f" p. {p.page}" if p.page else ""
+    head = f"[{n}] {p.source}{page} [{p.start}, {p.end})  {p.title}" + (f" ({meta})" if meta else "")
+    shown = plain_markdown(p.text) if is_markdown(p.source) else p.text  # the citation keeps the markup
+    return f"{safe_line(head)}\n    “{_snippet(shown)}”"
+
+
+def _named(source: str, answer: Answer) -> str:
+    """An article as readers know it: “title” (outlet, date), from the answer's citations."""
+    cited = next((c for c in answer.citations if c.source == source), None)
+    if cited is None:
+        return source
+    meta = ", ".join(x for x in (cited.outlet, cited.date) if x)
+    return f"“{cited.title}”" + (f" ({meta})" if meta else "")
 
 
 def _print_answer(answer: Answer) -> None:
@@ -85,7 +99,7 @@ def _print_answer(answer: Answer) -> None:
     if answer.conflicts:
         print("\nVersions:")
         for v in answer.conflicts:
-            print(safe_line(f"  {v.value}: {', '.join(v.sources)}"))
+            print(safe_line(f"  {v.value}: {', '.join(_named(source, answer) for source in v.sources)}"))
     if answer.supported_by:
         print(f"\n{safe_line(answer.support_line())}")
     if answer.citations:
@@ -101,7 +115,58 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = ingest(paths, _config(args), rebuild=args.rebuild, progress=not args.quiet)
     for s in report.skipped:
         print(safe_line(f"warning: skipped {s.source}: {s.reason}"), file=sys.stderr)
+    for old, new in report.moved:
+        print(safe_line(f"moved: {old} → {new}" if old != new else f"moved: {new} (its file moved)"))
+    for source in report.removed:
+        print(safe_line(f"removed: {source} (its file was deleted)"))
     print(safe_line(f"Index {_config(args).index_dir}: {report.summary()}."))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .documents import documents
+
+    docs = documents(_config(args))
+    if args.json:
+        print(to_json([d.to_dict() for d in docs]))
+        return 0
+    if not docs:
+        print("The index holds no documents: add some with `rag ingest PATH`.")
+        return 0
+    rows = [
+        (
+            d.source,
+            d.title,
+            d.outlet or "",
+            d.date or "",
+            str(d.chunks) if d.chunks else "?",
+            d.ingested.replace("T", " ").rstrip("Z")[:16] if d.ingested else "?",
+            "" if d.exists else "(file gone)",
+        )
+        for d in docs
+    ]
+    widths = [30, 44, 16, 10, 6, 16]
+    head = ("source", "title", "outlet", "date", "chunks", "ingested (UTC)")
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
+    for row in rows:
+        cells = [_cut(safe_line(c), w).ljust(w) for c, w in zip(row, widths, strict=False)]
+        print(("  ".join(cells) + "  " + row[-1]).rstrip())
+    chunks = sum(d.chunks for d in docs)
+    print(f"\n{len(docs)} document{'s' if len(docs) != 1 else ''}, {chunks} chunks.")
+    return 0
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .documents import remove
+
+    removed = remove(args.sources, _config(args))
+    for source in removed:
+        print(safe_line(f"removed: {source}"))
+    print(f"{len(removed)} document{'s' if len(removed) != 1 else ''} removed.")
     return 0
 
 
@@ -203,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or RAG_INDEX_DIR)")
+        p.add_argument(
+            "--corpus-dir", type=Path, help="folder indexed on first use (default: seeds/, or RAG_CORPUS_DIR)"
+        )
         p.add_argument("--chroma-url", help="use the Chroma server at this URL instead (or RAG_CHROMA_URL)")
 
     def llm_options(p: argparse.ArgumentParser) -> None:
@@ -213,12 +281,26 @@ def build_parser() -> argparse.ArgumentParser:
         g.add_argument("--llm-model-path", help="local GGUF file instead of an endpoint (needs the local-llm extra)")
         g.add_argument("--llm-timeout", type=float, help="seconds to wait for the model (default 60)")
 
-    p = sub.add_parser("ingest", help="build or update the index from a corpus folder")
+    p = sub.add_parser("ingest", help="add or update the documents under folders or files")
     p.add_argument("paths", nargs="*", help="folders or files (default: seeds/, or RAG_CORPUS_DIR)")
-    p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    p.add_argument(
+        "--rebuild", action="store_true", help="drop the index and build it again (from PATH and every file it held)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     common(p)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("list", help="show every document in the index")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    common(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("remove", help="take documents out of the index (the files stay)")
+    p.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="a document's name (see rag list), its file or a folder"
+    )
+    common(p)
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("retrieve", help="show the passages that best match a question")
     p.add_argument("question")
@@ -265,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     # `rag ui ...` is handed to `python -m ui` before parsing (see main); listed here for --help.
-    sub.add_parser("ui", help="serve the web chat (--host, --port, --user, --password, --no-auth)")
+    sub.add_parser(
+        "ui", help="serve the web chat (--host, --port, --corpus-dir, --index-dir, --user, --password-file, --no-auth)"
+    )
     return parser
 
 

@@ -80,6 +80,15 @@ class Config:
     examples: str = ""
     """Example questions the web chat offers, separated by ``;`` (RAG_EXAMPLES); by default
     they are made from the titles of the indexed articles."""
+    upload_dir: str = ""
+    """Where the web chat keeps the files uploaded to it (default: ``uploads/`` in the
+    index folder); removing such a document deletes its file there."""
+    max_upload_mb: int = 20
+    """Largest upload the web chat accepts, in MB (all files of one upload together)."""
+
+    def uploads(self) -> Path:
+        """The folder uploaded files are kept in."""
+        return Path(self.upload_dir).expanduser() if self.upload_dir else self.index_dir / "uploads"
 
     def example_questions(self) -> list[str]:
         """``examples`` split at ``;``, blanks dropped."""
@@ -102,6 +111,8 @@ class Config:
             raise ConfigError("llm_timeout, chroma_timeout and request_timeout must be positive.")
         if self.max_question_chars < 1 or self.max_history < 0:
             raise ConfigError("max_question_chars must be at least 1 and max_history cannot be negative.")
+        if self.max_upload_mb < 1:
+            raise ConfigError(f"max_upload_mb must be at least 1, got {self.max_upload_mb}.")
         if self.chunk_overlap < 0:
             raise ConfigError(f"chunk_overlap cannot be negative, got {self.chunk_overlap}.")
 

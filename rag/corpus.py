@@ -1,25 +1,28 @@
-"""Reading articles from disk: .txt, .md and .html files, with their metadata.
+"""Reading articles from disk, with their metadata: title, outlet, author and date.
 
-A ``Document`` holds the text that citations point into. For .txt and .md files that is
-the file's content, decoded as UTF-8 (line endings untouched); for HTML it is the
-article text extracted from the markup, which the index stores alongside the chunks.
+A ``Document`` holds the text that citations point into (see ``rag.formats``: for .txt
+and .md the file's own text, for HTML, PDF and .docx the text extracted from it, which the
+index stores alongside the chunks), and ``path``, the absolute path that is its identity
+however it was typed (``seeds/a.txt``, ``./seeds/a.txt`` and ``/home/me/seeds/a.txt`` are
+one document).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 from .chrome import content_spans, is_attribution
 from .errors import CorpusError
+from .formats import BOM, SUPPORTED, extract, plain_markdown
 
 log = logging.getLogger("rag")
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm"}
 MONTHS = "January February March April May June July August September October November December".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
@@ -36,63 +39,18 @@ class Document:
     sha256: str
     author: str | None = None
     """Who wrote or reported it, from a byline ("By Jane Doe", "... reporting by Jane Doe")."""
+    path: str = ""
+    """The absolute path of the file (its folder resolved): the document's identity."""
+    kind: str = "text"
+    """"text", "markdown", "html", "pdf" or "docx"."""
+    pages: tuple[int, ...] = ()
+    """Where each page starts in ``text`` (PDF only)."""
 
 
 @dataclass(frozen=True)
 class Skipped:
     source: str
     reason: str
-
-
-class _TextExtractor(HTMLParser):
-    _SKIP = frozenset("script style noscript nav footer header aside form svg template".split())
-    _BLOCK = frozenset(
-        "p div br li ul ol h1 h2 h3 h4 h5 h6 tr section article blockquote figcaption figure pre table main".split()
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self.site: str | None = None
-        self._skip_depth = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skip_depth += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "meta":
-            a = dict(attrs)
-            if a.get("property") == "og:site_name" and a.get("content"):
-                self.site = a["content"]
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skip_depth:
-            self._skip_depth -= 1
-        elif tag == "title":
-            self._in_title = False
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._skip_depth:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> tuple[str, str, str | None]:
-    """Article text, <title> and og:site_name of an HTML page."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
-    return text, parser.title.strip(), parser.site
 
 
 def _title(text: str) -> str:
@@ -175,57 +133,80 @@ def read_document(path: Path, source: str) -> Document:
     data = path.read_bytes()
     if not data.strip():
         raise CorpusError("empty file")
-    if b"\x00" in data[:8192]:
-        raise CorpusError("binary file (contains NUL bytes)")
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"not valid UTF-8 (byte {exc.start}); convert it with iconv") from None
-    title, outlet = "", None
-    if path.suffix.lower() in {".html", ".htm"}:
-        text, title, outlet = html_to_text(raw)
-    else:
-        text = raw
+    found = extract(data, path.suffix)
+    text = found.text
     if not content_spans(text):
         raise CorpusError("no article text (only blank lines or site chrome)")
+    # Metadata is read from the text as a reader sees it (no BOM, no Markdown markup).
+    plain = plain_markdown(text.lstrip(BOM)) if found.kind == "markdown" else text.lstrip(BOM)
     return Document(
         source=source,
         text=text,
-        title=title or _title(text) or Path(source).stem,
-        outlet=outlet or _outlet(text),
-        date=_date(text),
+        title=found.title or _title(plain) or Path(source).stem,
+        outlet=found.outlet or _outlet(plain),
+        date=found.date or _date(plain),
         sha256=hashlib.sha256(text.encode()).hexdigest(),
-        author=_author(text),
+        author=found.author or _author(plain),
+        path=identity(path),
+        kind=found.kind,
+        pages=found.pages,
     )
 
 
-def find_files(paths: list[Path]) -> tuple[Path, list[Path]]:
-    """The corpus root and the supported files under ``paths`` (folders are walked)."""
+def identity(path: Path) -> str:
+    """A file's identity: its absolute path with its folder resolved (symbolic links in
+    the folder path followed, the file's own name kept), however the path was typed."""
+    path = Path(os.path.expanduser(path))
+    return str(path.absolute().parent.resolve() / path.name)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A file to read: where it is, the folder it was found under, and its name there."""
+
+    file: Path
+    base: Path
+    """The folder given (resolved), or the parent folder of a file given."""
+    name: str
+    """The path relative to ``base``, with forward slashes: the document's default source."""
+
+
+def find_files(paths: list[Path]) -> tuple[Path, list[Found]]:
+    """The common root of ``paths`` and the files under them (folders are walked; hidden
+    files and folders are left out)."""
     if not paths:
         raise CorpusError("No corpus given: pass a folder or files, e.g. `rag ingest seeds/`.")
+    paths = [Path(os.path.expanduser(p)) for p in paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CorpusError(f"Corpus path not found: {', '.join(missing)}. Check the path or set RAG_CORPUS_DIR.")
-    resolved = [p.resolve() for p in paths]
-    files: list[Path] = []
-    for p in resolved:
+    found: dict[str, Found] = {}
+    for p in paths:
         if p.is_dir():
-            files += sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+            base = p.resolve()
+            for f in sorted(base.rglob("*")):
+                rel = f.relative_to(base)
+                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    found.setdefault(identity(f), Found(f, base, rel.as_posix()))
         else:
-            files.append(p)
-    roots = [p if p.is_dir() else p.parent for p in resolved]
-    root = roots[0] if len(set(roots)) == 1 else Path(_common(roots))
-    return root, sorted(set(files))
+            base = p.absolute().parent.resolve()
+            found.setdefault(identity(p), Found(base / p.name, base, p.name))
+    roots = [f.base for f in found.values()] or [paths[0].resolve()]
+    root = roots[0] if len(set(roots)) == 1 else Path(os.path.commonpath([str(r) for r in roots]))
+    return root, sorted(found.values(), key=lambda f: (str(f.base), f.name))
 
 
-def _common(paths: list[Path]) -> str:
-    import os
-
-    return os.path.commonpath([str(p) for p in paths])
+def unique_name(found: Found, taken: set[str]) -> str:
+    """``found.name``, or when another document holds that name, the name prefixed with
+    as many of its folders as it takes to be unique ("mydocs/notes.md"); the absolute path
+    as a last resort."""
+    name = found.name
+    parents = [*[p.name for p in found.base.parents if p.name][::-1], found.base.name]
+    for depth in range(len(parents) + 1):
+        candidate = "/".join([*parents[len(parents) - depth :], name]) if depth else name
+        if candidate not in taken:
+            return candidate
+    return identity(found.file)
 
 
 def shown_name(source: str) -> str:
@@ -239,24 +220,25 @@ def _escapes(f: Path, roots: list[Path]) -> bool:
     return not any(target.is_relative_to(r.resolve()) for r in roots)
 
 
-def load_corpus(paths: list[Path]) -> tuple[Path, list[Document], list[Skipped]]:
-    """Read every supported file under ``paths``. Unreadable files are skipped (and
-    reported), never fatal; a corpus with no usable document is a ``CorpusError``.
-    Symbolic links that lead out of the corpus folders are not followed, and a file whose
-    name is not valid UTF-8 is skipped (the index stores names as text)."""
+def read_files(paths: list[Path]) -> tuple[Path, list[tuple[Found, Document]], list[Skipped]]:
+    """Read every supported file under ``paths``: (their common root, each file read with
+    where it was found, the files skipped and why). Unreadable files are skipped, never
+    fatal. Symbolic links that lead out of the corpus folders are not followed, and a
+    file whose name is not valid UTF-8 is skipped (the index stores names as text)."""
     root, files = find_files(paths)
-    folders = [p for p in paths if p.is_dir()]
-    given = {p.resolve() for p in paths if not p.is_dir()}  # files named on purpose are read as given
-    docs: list[Document] = []
+    expanded = [Path(os.path.expanduser(p)) for p in paths]
+    folders = [p for p in expanded if p.is_dir()]
+    given = {identity(p) for p in expanded if not p.is_dir()}  # files named on purpose are read as given
+    read: list[tuple[Found, Document]] = []
     skipped: list[Skipped] = []
-    for f in files:
-        source = f.relative_to(root).as_posix()
+    for found in files:
+        f, source = found.file, found.name
         try:
             source.encode("utf-8")
         except UnicodeEncodeError:
             skipped.append(Skipped(shown_name(source), "the file name is not valid UTF-8: rename it"))
             continue
-        if f not in given and folders and _escapes(f, folders):
+        if identity(f) not in given and folders and _escapes(f, folders):
             reason = f"a symbolic link to {f.resolve()}, outside the corpus folder: not followed"
             skipped.append(Skipped(source, reason))
             continue
@@ -264,16 +246,30 @@ def load_corpus(paths: list[Path]) -> tuple[Path, list[Document], list[Skipped]]
             skipped.append(Skipped(source, f"unsupported file type {f.suffix or '(none)'}"))
             continue
         try:
-            docs.append(read_document(f, source))
+            read.append((found, read_document(f, source)))
         except CorpusError as exc:
             skipped.append(Skipped(source, str(exc)))
         except OSError as exc:
             skipped.append(Skipped(source, f"cannot read: {exc.strerror}"))
     for s in skipped:
         log.warning("skipped %s: %s", s.source, s.reason)
-    if not docs:
+    if not read:
         where = ", ".join(str(p) for p in paths)
         raise CorpusError(
-            f"No usable document in {where}: add .txt, .md or .html files (UTF-8) and run `rag ingest` again."
+            f"No usable document in {where}: add .txt, .md, .html, .pdf or .docx files and run `rag ingest` again."
         )
+    return root, read, skipped
+
+
+def load_corpus(paths: list[Path]) -> tuple[Path, list[Document], list[Skipped]]:
+    """The documents under ``paths`` (see ``read_files``), each named by its path under
+    the folder given, prefixed with its folders where two would share a name. A corpus
+    with no usable document is a ``CorpusError``."""
+    root, read, skipped = read_files(paths)
+    names: set[str] = set()
+    docs = []
+    for found, doc in read:
+        source = unique_name(found, names)
+        names.add(source)
+        docs.append(dataclasses.replace(doc, source=source))
     return root, docs, skipped

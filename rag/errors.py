@@ -42,3 +42,10 @@ class RequestTimeoutError(RagError):
 
 class IndexEmptyError(RagError):
     """The index exists but holds no document (its first ingest was interrupted)."""
+
+
+class DocumentNotFoundError(RagError, KeyError):
+    """A document named to remove or read is not in the index."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

@@ -1,18 +1,32 @@
-"""Building and updating the index from a corpus folder: incremental and idempotent.
+"""Adding documents to the index, updating them, and taking out those that are gone.
 
-For each document whose content (or chunking settings) changed: its new chunks are
-embedded and upserted under ids derived from the content hash, then chunks of older
-versions are deleted, then its document record is written. The record is the commit
-marker: retrieval only trusts chunks whose hash matches it, so an ingest stopped at any
-point leaves an index that answers as before, and the next ingest finishes the job.
-Documents that left the corpus are removed only after every other update succeeded.
+``ingest(paths)`` adds or updates the files under ``paths`` and touches no other document,
+except that files deleted from a folder ingested before are removed when that folder is
+ingested again, and a document whose file moved (its old path is gone, its content is
+found at a new one) follows it. A document's identity is its absolute path, however it
+was typed; its name in the index (``source``) is its path under the folder given, kept
+for as long as it is indexed.
+
+Unchanged content is never embedded twice: a document whose text is already indexed under
+another name (a copy, a rename, a moved folder) gets the stored vectors of that text.
+
+For each document to (re)index, its chunks and sentence vectors are written under ids
+derived from its content hash, then chunks of older versions are deleted, then its
+document record is written. The record is the commit marker: retrieval only trusts chunks
+whose hash matches it, so an ingest stopped at any point leaves an index that answers as
+before, and the next ingest finishes the job. Documents leave only after every other
+update succeeded.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +34,9 @@ import numpy as np
 
 from .chunking import CHUNKING_VERSION, Chunk, chunk_text, split_sentences
 from .config import Config
-from .corpus import Document, Skipped, load_corpus
+from .corpus import Document, Found, Skipped, read_files, unique_name
 from .embedding import get_embedder
+from .errors import RagError
 from .store import DocRecord, Store
 
 log = logging.getLogger("rag")
@@ -33,6 +48,13 @@ LONG_SENTENCE = 5000
 """A "sentence" longer than this (characters; a file without sentence ends, a dump on one
 line) is reported: the chunker cuts it into pieces of about ``chunk_tokens`` tokens."""
 
+WRITE_LOCK = threading.RLock()
+"""One change to an index at a time in this process (the web chat's uploads and removals
+run in worker threads); other processes must not write the same embedded index at once."""
+
+Progress = Callable[[int, int], None]
+"""Called with (texts embedded so far, texts to embed) as an ingest goes."""
+
 
 @dataclass
 class IngestReport:
@@ -40,14 +62,21 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    """Documents whose files were deleted from a folder ingested again."""
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    """(old name, new name) of documents whose file moved or was renamed."""
     skipped: list[Skipped] = field(default_factory=list)
     embedded: int = 0
     """Chunks and sentences embedded (0 when nothing changed)."""
+    reused: int = 0
+    """Chunk and sentence vectors copied from identical text already indexed."""
 
     def summary(self) -> str:
+        reused = f" ({self.reused} reused)" if self.reused else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed, {len(self.skipped)} skipped; {self.embedded} texts embedded"
+            f"{len(self.moved)} moved, {len(self.removed)} removed, {len(self.skipped)} skipped; "
+            f"{self.embedded} texts embedded{reused}"
         )
 
 
@@ -74,73 +103,314 @@ def _chunk_metadata(doc: Document, start: int, end: int, index: int) -> dict[str
     return meta
 
 
+def _as_paths(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> list[Path]:
+    if paths is None:
+        return []
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    return [Path(os.path.expanduser(p)) for p in paths]
+
+
 def ingest(
-    paths: list[Path] | None = None,
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     config: Config | None = None,
     *,
     rebuild: bool = False,
     progress: bool = True,
     sentences: bool = True,
+    on_progress: Progress | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the corpus at ``paths`` (default: the configured
-    corpus folder). Returns what changed. Raises ``CorpusError`` before touching the
-    index when the corpus is missing or holds no usable document.
+    """Add or update the files under ``paths`` (folders or files; default: the configured
+    corpus folder). Other documents stay, except those whose files were deleted from a
+    folder in ``paths`` (removed) or moved (they follow their file). Returns what changed.
+    Raises ``CorpusError`` before touching the index when a path is missing or holds no
+    usable document.
+
+    ``rebuild`` drops the whole index first and builds it again from ``paths`` and every
+    file it held that still exists (under the same names). ``progress`` shows a progress
+    bar; ``on_progress(done, total)`` is called as texts are embedded.
 
     ``sentences=False`` skips the per-sentence vectors. The answerer then embeds the
     sentences it needs at question time, and hybrid retrieval loses its sentence-level
     dense ranking (chunk-level dense and BM25 remain): a cheaper ingest for big corpora."""
     config = config or Config.from_env()
-    _, docs, skipped = load_corpus(paths or [config.corpus_dir])
-    if rebuild:
-        from .retrieval import forget
+    given = _as_paths(paths) or [config.corpus_dir]
+    with WRITE_LOCK:
+        return _Ingest(config, given, sentences, progress, on_progress).run(rebuild)
 
-        forget(config)
-        Store.drop(config)
-    embedder = get_embedder(config.embedder)
-    store = Store.open(config, embedder.name, create=True)
-    chunker = chunker_id(config)
-    existing = store.documents()
-    report = IngestReport(skipped=skipped)
-    todo = [
-        d
-        for d in docs
-        if d.source not in existing or (existing[d.source].sha256, existing[d.source].chunker) != (d.sha256, chunker)
-    ]
-    changed = {d.source for d in todo}
-    report.unchanged = [d.source for d in docs if d.source not in changed]
-    pieces = {d.source: chunk_text(d.text, config.chunk_tokens, config.chunk_overlap) for d in todo}
-    spans = {d.source: _sentence_spans(pieces[d.source]) if sentences else [] for d in todo}
-    for d in todo:
-        longest = max((b - a for a, b in split_sentences(d.text)), default=0)
-        if longest > LONG_SENTENCE:
-            log.warning(
-                "%s has a sentence of %d characters (no sentence ends): it is cut into %d pieces of about %d tokens.",
-                d.source,
-                longest,
-                len(pieces[d.source]),
-                config.chunk_tokens,
+
+def _under(path: str, folder: Path) -> bool:
+    return Path(path).is_relative_to(folder)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")  # noqa: UP017
+
+
+class _Ingest:
+    """One ingest: plan what each file needs, then embed, copy, commit and remove."""
+
+    def __init__(
+        self, config: Config, given: list[Path], sentences: bool, progress: bool, on_progress: Progress | None
+    ) -> None:
+        self.config, self.given, self.sentences = config, given, sentences
+        self.progress, self.on_progress = progress, on_progress
+        self.embedder = get_embedder(config.embedder)
+        self.chunker = chunker_id(config)
+        self.report = IngestReport()
+
+    def run(self, rebuild: bool) -> IngestReport:
+        preserved: dict[str, str] = {}
+        paths = list(self.given)
+        if rebuild:
+            preserved = self._known_files()
+            folders = [p.resolve() for p in self.given if p.is_dir()]
+            paths += [Path(p) for p in preserved if os.path.isfile(p) and not any(_under(p, f) for f in folders)]
+        _, read, skipped = read_files(paths)
+        self.report.skipped = skipped
+        if rebuild:
+            from .retrieval import forget
+
+            forget(self.config)
+            Store.drop(self.config)
+        store = Store.open(self.config, self.embedder.name, create=True)
+        store.mark_ingest(" ".join(str(p) for p in self.given))
+        existing = store.documents()
+        docs, retiring, kinds = self._plan(read, existing, preserved)
+        self._index(store, docs, existing, kinds)
+        for source, why in sorted(retiring.items()):
+            store.delete_document(source)
+            if why == "removed":
+                self.report.removed.append(source)
+        store.mark_ingest("")
+        if self.report.added or self.report.updated or self.report.removed or self.report.moved:
+            store.bump_version()
+        log.info("ingest: %s", self.report.summary())
+        return self.report
+
+    def _known_files(self) -> dict[str, str]:
+        """The files a rebuild reads again, and their names: {path: source} of the index
+        as it is (nothing when it cannot be read)."""
+        try:
+            records = Store.open(self.config, self.embedder.name, any_embedder=True).documents()
+        except RagError:
+            return {}
+        return {r.path: r.source for r in records.values() if r.path}
+
+    def _plan(
+        self, read: list[tuple[Found, Document]], existing: dict[str, DocRecord], preserved: dict[str, str]
+    ) -> tuple[list[Document], dict[str, str], dict[str, str]]:
+        """Name each document read, and find which indexed documents leave: (the documents
+        named, {source: "removed" or "moved"} of those leaving, {source: "moved"} of
+        documents that continue a moved one under its name)."""
+        by_path = {r.path: r for r in existing.values() if r.path}
+        found_paths = {doc.path for _, doc in read}
+        retiring: dict[str, str] = {}
+        for folder in (p.resolve() for p in self.given if p.is_dir()):
+            for r in existing.values():
+                if r.path and _under(r.path, folder) and r.path not in found_paths:
+                    retiring[r.source] = "removed"
+        names: dict[str, str] = {}  # path -> source
+        unknown: list[tuple[Found, Document]] = []
+        for found, doc in read:
+            known = by_path.get(doc.path)
+            legacy = existing.get(found.name)
+            if known is not None:
+                names[doc.path] = known.source
+            elif doc.path in preserved:
+                names[doc.path] = preserved[doc.path]
+            elif legacy is not None and not legacy.path and legacy.source not in names.values():
+                names[doc.path] = legacy.source  # an index from before paths were recorded
+            else:
+                unknown.append((found, doc))
+        # A file whose content is that of a document whose own file is gone: it moved.
+        gone = [r for r in existing.values() if r.path and r.path not in found_paths and not os.path.exists(r.path)]
+        self.moved_from: dict[str, DocRecord] = {}
+        for _, doc in unknown:
+            origin = next((r for r in gone if r.sha256 == doc.sha256 and r.source not in self._claimed()), None)
+            if origin is not None:
+                self.moved_from[doc.path] = origin
+                retiring[origin.source] = "moved"
+        held = {s for s in existing if s not in retiring} | set(names.values())
+        kinds: dict[str, str] = {}
+        for found, doc in unknown:
+            name = found.name
+            if name in held:
+                name = unique_name(found, held | set(retiring))
+            elif name in retiring:  # the new file takes over the name of the one that left
+                kinds[name] = "moved" if retiring.pop(name) == "moved" else "updated"
+            names[doc.path] = name
+            held.add(name)
+        docs = [replace(doc, source=names[doc.path]) for _, doc in read]
+        return docs, retiring, kinds
+
+    def _claimed(self) -> set[str]:
+        return {r.source for r in self.moved_from.values()}
+
+    def _index(self, store: Store, docs: list[Document], existing: dict[str, DocRecord], kinds: dict[str, str]) -> None:
+        donors = {(r.sha256, r.chunker): r for r in existing.values() if r.chunks or not r.ingested}
+        to_embed: list[Document] = []
+        to_copy: list[tuple[Document, DocRecord | None]] = []
+        first: set[str] = set()
+        for doc in docs:
+            old = existing.get(doc.source)
+            if old is not None and (old.sha256, old.chunker) == (doc.sha256, self.chunker):
+                self._relabel(store, doc, old, kinds)
+                continue
+            moved = self.moved_from.get(doc.path)
+            donor = (
+                moved if moved is not None and moved.chunker == self.chunker else donors.get((doc.sha256, self.chunker))
             )
-    total = sum(len(pieces[d.source]) + len(spans[d.source]) for d in todo)
-    batcher = _Batcher(store, embedder, chunker, existing, report, _progress(total, progress))
-    batcher.total = total
-    try:
-        for doc in todo:
-            batcher.expect(doc, len(pieces[doc.source]) + len(spans[doc.source]))
-            for n, c in enumerate(pieces[doc.source]):
-                batcher.add(_Item(doc, "chunk", n, c.start, c.end))
-            for a, b in spans[doc.source]:
-                batcher.add(_Item(doc, "sentence", 0, a, b))
-        batcher.flush(final=True)
-    finally:
-        batcher.bar.close()
-    current = {d.source for d in docs}
-    for source in sorted(set(existing) - current):
-        store.delete_document(source)
-        report.removed.append(source)
-    if report.added or report.updated or report.removed:
-        store.bump_version()
-    log.info("ingest: %s", report.summary())
-    return report
+            if donor is not None:
+                to_copy.append((doc, donor))
+            elif doc.sha256 in first:  # identical to a document embedded in this ingest
+                to_copy.append((doc, None))
+            else:
+                first.add(doc.sha256)
+                to_embed.append(doc)
+        for doc, donor in to_copy:
+            if donor is not None and not self._copy(store, doc, donor, existing, kinds):
+                to_embed.append(doc)
+        self._embed(store, to_embed, existing, kinds)
+        committed = {d.sha256: d for d in to_embed}
+        for doc, donor in to_copy:
+            if donor is None and not self._copy(store, doc, self._record(committed[doc.sha256], 0), existing, kinds):
+                self._embed(store, [doc], existing, kinds)
+
+    def _relabel(self, store: Store, doc: Document, old: DocRecord, kinds: dict[str, str]) -> None:
+        """An unchanged text: rewrite its record if its path or metadata changed."""
+        record = replace(self._record(doc, old.chunks), ingested=old.ingested or _now())
+        if record != old:
+            store.put_documents([record], [doc.text])
+        if old.path and old.path != doc.path:
+            self.report.moved.append((old.source, doc.source))
+            kinds.pop(doc.source, None)
+        elif kinds.pop(doc.source, None) == "moved":
+            self.report.moved.append((doc.source, doc.source))
+        else:
+            self.report.unchanged.append(doc.source)
+
+    def _record(self, doc: Document, chunks: int) -> DocRecord:
+        return DocRecord(
+            doc.source,
+            doc.sha256,
+            self.chunker,
+            doc.title,
+            doc.outlet,
+            doc.date,
+            doc.author,
+            path=doc.path,
+            kind=doc.kind,
+            pages=doc.pages,
+            ingested=_now(),
+            chunks=chunks,
+        )
+
+    def _copy(
+        self, store: Store, doc: Document, donor: DocRecord, existing: dict[str, DocRecord], kinds: dict[str, str]
+    ) -> bool:
+        """Index ``doc`` with the stored vectors of ``donor``, which has the same text.
+        False when the donor's vectors are not there (then it is embedded)."""
+        ids, vectors, texts, metas = store.chunk_rows(donor.source, donor.sha256)
+        if not ids:
+            return False
+        rows = sorted(zip(metas, vectors, texts, strict=True), key=lambda r: int(r[0]["chunk_index"]))
+        store.add_chunks(
+            ids=[chunk_id(doc, int(m["chunk_index"])) for m, _, _ in rows],
+            vectors=np.asarray([v for _, v, _ in rows], dtype=np.float32),
+            texts=[t for _, _, t in rows],
+            metas=[_chunk_metadata(doc, int(m["start"]), int(m["end"]), int(m["chunk_index"])) for m, _, _ in rows],
+        )
+        copied = len(rows)
+        if self.sentences:
+            vectors, metas = store.sentence_rows(donor.source, donor.sha256)
+            if metas:
+                spans = [(int(m["start"]), int(m["end"])) for m in metas]
+                store.add_sentences(
+                    ids=[sentence_id(doc.source, doc.sha256, a, b) for a, b in spans],
+                    vectors=np.asarray(vectors, dtype=np.float32),
+                    metas=[{"source": doc.source, "sha256": doc.sha256, "start": a, "end": b} for a, b in spans],
+                )
+                copied += len(spans)
+        self.report.reused += copied
+        if donor.source != doc.source and self.moved_from.get(doc.path) == donor:
+            kinds[doc.source] = f"moved:{donor.source}"
+        _commit(store, [(doc, len(rows))], self.chunker, existing, self.report, kinds)
+        return True
+
+    def _embed(self, store: Store, todo: list[Document], existing: dict[str, DocRecord], kinds: dict[str, str]) -> None:
+        if not todo:
+            return
+        config = self.config
+        pieces = {d.source: chunk_text(d.text, config.chunk_tokens, config.chunk_overlap) for d in todo}
+        spans = {d.source: _sentence_spans(pieces[d.source]) if self.sentences else [] for d in todo}
+        for d in todo:
+            longest = max((b - a for a, b in split_sentences(d.text)), default=0)
+            if longest > LONG_SENTENCE:
+                log.warning(
+                    "%s has a sentence of %d characters (no sentence ends): it is cut into %d pieces of about "
+                    "%d tokens.",
+                    d.source,
+                    longest,
+                    len(pieces[d.source]),
+                    config.chunk_tokens,
+                )
+        total = sum(len(pieces[d.source]) + len(spans[d.source]) for d in todo)
+        batcher = _Batcher(store, self.embedder, self.chunker, existing, self.report, _progress(total, self.progress))
+        batcher.total, batcher.on_progress, batcher.kinds = total, self.on_progress, kinds
+        try:
+            for doc in todo:
+                batcher.expect(doc, len(pieces[doc.source]), len(spans[doc.source]))
+                for n, c in enumerate(pieces[doc.source]):
+                    batcher.add(_Item(doc, "chunk", n, c.start, c.end))
+                for a, b in spans[doc.source]:
+                    batcher.add(_Item(doc, "sentence", 0, a, b))
+            batcher.flush(final=True)
+        finally:
+            batcher.bar.close()
+
+
+def _commit(
+    store: Store,
+    docs: list[tuple[Document, int]],
+    chunker: str,
+    existing: dict[str, DocRecord],
+    report: IngestReport,
+    kinds: dict[str, str],
+) -> None:
+    """Make documents whose pieces are all stored visible: their records are the commit
+    markers, written in one call, then the index version moves on."""
+    for doc, _ in docs:
+        if doc.source in existing:  # a new document has no chunks of an older version
+            store.delete_stale_chunks(doc.source, doc.sha256)
+    now = _now()
+    records = [
+        DocRecord(
+            d.source,
+            d.sha256,
+            chunker,
+            d.title,
+            d.outlet,
+            d.date,
+            d.author,
+            path=d.path,
+            kind=d.kind,
+            pages=d.pages,
+            ingested=now,
+            chunks=n,
+        )
+        for d, n in docs
+    ]
+    store.put_documents(records, [d.text for d, _ in docs])
+    store.bump_version()
+    for doc, _ in docs:
+        kind = kinds.pop(doc.source, "")
+        if kind.startswith("moved"):  # "moved" (same name) or "moved:<old name>"
+            report.moved.append((kind.partition(":")[2] or doc.source, doc.source))
+        elif doc.source in existing:
+            report.updated.append(doc.source)
+        else:
+            report.added.append(doc.source)
 
 
 def sentence_id(source: str, sha256: str, start: int, end: int) -> str:
@@ -173,12 +443,16 @@ class _Batcher:
         self.items: list[_Item] = []
         self.pending: list[tuple[_Item, np.ndarray]] = []
         self.remaining: dict[str, int] = {}
+        self.chunks: dict[str, int] = {}
+        self.kinds: dict[str, str] = {}
+        self.on_progress: Progress | None = None
         self.total = 0
         """Texts this ingest embeds (for the time estimate of a large one)."""
         self._started = time.perf_counter()
 
-    def expect(self, doc: Document, pieces: int) -> None:
-        self.remaining[doc.source] = pieces
+    def expect(self, doc: Document, chunks: int, sentences: int) -> None:
+        self.remaining[doc.source] = chunks + sentences
+        self.chunks[doc.source] = chunks
 
     def add(self, item: _Item) -> None:
         self.items.append(item)
@@ -195,6 +469,8 @@ class _Batcher:
             first = self.report.embedded == 0
             self.report.embedded += len(items)
             self.bar.update(len(items))
+            if self.on_progress is not None:
+                self.on_progress(self.report.embedded, self.total)
             if first and self.total > LARGE_INGEST:
                 self._estimate(len(items))
         if self.pending and (final or len(self.pending) >= self.WRITE):
@@ -243,16 +519,8 @@ class _Batcher:
             self._commit(complete)
 
     def _commit(self, docs: list[Document]) -> None:
-        """Make the documents whose pieces are all stored visible: their records are the
-        commit markers, written in one call, then the index version moves on."""
-        for doc in docs:
-            if doc.source in self.existing:  # a new document has no chunks of an older version
-                self.store.delete_stale_chunks(doc.source, doc.sha256)
-        records = [DocRecord(d.source, d.sha256, self.chunker, d.title, d.outlet, d.date, d.author) for d in docs]
-        self.store.put_documents(records, [d.text for d in docs])
-        self.store.bump_version()
-        for doc in docs:
-            (self.report.updated if doc.source in self.existing else self.report.added).append(doc.source)
+        counted = [(d, self.chunks[d.source]) for d in docs]
+        _commit(self.store, counted, self.chunker, self.existing, self.report, self.kinds)
 
 
 def chunk_id(doc: Document, index: int) -> str:

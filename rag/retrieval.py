@@ -3,11 +3,12 @@ with near-duplicate passages pushed below distinct evidence."""
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import threading
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ DUPLICATE_WINDOW = 50  # only the head of a ranking is de-duplicated (pairwise c
 
 @dataclass(frozen=True)
 class Passage:
-    """A verbatim span of one article: ``text == article_text[start:end]``."""
+    """A verbatim span of one article: ``text == document_text(source)[start:end]``."""
 
     source: str
     """Path of the article relative to the corpus root."""
@@ -45,9 +46,20 @@ class Passage:
     date: str | None = None
     chunk_id: str = ""
     author: str | None = None
+    page: int | None = None
+    """The page the span starts on (1-based), for a PDF; None for other formats."""
+    page_starts: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    """Where each page of the document starts: ``page`` follows ``start`` (also in a
+    copy made with ``dataclasses.replace``). Not part of ``to_dict``."""
+
+    def __post_init__(self) -> None:
+        if self.page_starts:
+            object.__setattr__(self, "page", bisect.bisect_right(self.page_starts, self.start))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["page_starts"]
+        return data
 
 
 class Searcher:
@@ -90,7 +102,7 @@ class Searcher:
             self.bm25 = bm25
             self._shingles: dict[int, set[tuple[str, ...]]] = {}
             self._version = version
-            _warn_if_incomplete(self.config, docs)
+            _warn_if_incomplete(self.config, self.store)
 
     def shingles(self, index: int) -> set[tuple[str, ...]]:
         """Word 5-grams of a chunk (cached: duplicate checks run on every query)."""
@@ -109,32 +121,22 @@ class Searcher:
     def passage(self, index: int, score: float) -> Passage:
         c = self.chunks[index]
         d = self.docs[c.source]
-        return Passage(c.source, d.title, c.start, c.end, c.text, score, d.outlet, d.date, c.id, d.author)
+        return Passage(
+            c.source, d.title, c.start, c.end, c.text, score, d.outlet, d.date, c.id, d.author, page_starts=d.pages
+        )
 
 
-def _warn_if_incomplete(config: Config, docs: dict[str, DocRecord]) -> None:
-    """Say so when the index holds only some of the corpus folder's articles (an ingest
-    stopped halfway): answers then come from those alone."""
-    from .corpus import SUPPORTED
-
-    if not docs or not config.corpus_dir.is_dir():
-        return
-    try:
-        files = {
-            f.relative_to(config.corpus_dir).as_posix()
-            for f in config.corpus_dir.rglob("*")
-            if f.suffix.lower() in SUPPORTED and f.is_file()
-        }
-    except OSError:
-        return
-    if set(docs) < files:
+def _warn_if_incomplete(config: Config, store: Store) -> None:
+    """Say so when an ingest did not finish (stopped halfway, or still running): answers
+    come from the documents it committed."""
+    unfinished = store.unfinished_ingest()
+    if unfinished:
         log.warning(
-            "The index at %s holds %d of the %d articles in %s (an ingest was interrupted?): "
-            "run `rag ingest` to add the rest.",
+            "An ingest of %s into %s did not finish (it was stopped, or is still running): answers come from the "
+            "documents it committed. Run `rag ingest %s` to add the rest.",
+            unfinished,
             config.chroma_url or config.index_dir,
-            len(docs),
-            len(files),
-            config.corpus_dir,
+            unfinished,
         )
 
 

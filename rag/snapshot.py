@@ -19,7 +19,7 @@ from .config import Config
 
 log = logging.getLogger("rag")
 
-FORMAT = 2
+FORMAT = 3
 
 
 def _name(config: Config, version: int) -> Path:

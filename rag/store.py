@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,26 @@ HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighb
 
 @dataclass(frozen=True)
 class DocRecord:
+    """A document as the index knows it (its text is stored beside it)."""
+
     source: str
+    """The document's name in the index: unique, stable, what citations give."""
     sha256: str
     chunker: str
     title: str
     outlet: str | None
     date: str | None
     author: str | None = None
+    path: str = ""
+    """The absolute path of the file it was read from: its identity ("" in older indexes)."""
+    kind: str = ""
+    """"text", "markdown", "html", "pdf" or "docx" ("" in older indexes)."""
+    pages: tuple[int, ...] = ()
+    """Where each page starts in the document text (PDF only)."""
+    ingested: str = ""
+    """When this version was ingested, UTC, ISO 8601."""
+    chunks: int = 0
+    """How many chunks it was cut into."""
 
 
 @dataclass(frozen=True)
@@ -151,16 +165,23 @@ class _Guarded:
 class Store:
     """One open index. Cheap to keep; open it with ``Store.open``."""
 
-    def __init__(self, chunks: Collection, sentences: Collection, docs: Collection) -> None:
+    def __init__(
+        self, chunks: Collection, sentences: Collection, docs: Collection, reopen: Callable[[], Any] | None = None
+    ) -> None:
         self._chunks = chunks
         self._sentences = sentences
         self._docs = docs
+        self._reopen = reopen
+        """Gets the docs collection afresh: its metadata (the version) is read when the
+        collection is opened, and another ``Store`` may have changed it since."""
 
     @classmethod
-    def open(cls, config: Config, embedder: str, create: bool = False) -> Store:
+    def open(cls, config: Config, embedder: str, create: bool = False, any_embedder: bool = False) -> Store:
+        """The index of ``config``. ``any_embedder`` opens one built with another embedder
+        too (to read its records before a rebuild)."""
         client = _client(config, create)
         try:
-            return cls._open(client, config, embedder, create)
+            return cls._open(client, config, embedder, create, any_embedder)
         except RagError:
             raise
         except Exception as exc:  # a corrupt index file, a server that went away
@@ -171,7 +192,7 @@ class Store:
             ) from exc
 
     @classmethod
-    def _open(cls, client: Any, config: Config, embedder: str, create: bool) -> Store:
+    def _open(cls, client: Any, config: Config, embedder: str, create: bool, any_embedder: bool = False) -> Store:
         names = {c.name for c in client.list_collections()}
         chunks_name, docs_name = f"{config.collection}-chunks", f"{config.collection}-docs"
         if not create and chunks_name not in names:
@@ -184,7 +205,7 @@ class Store:
             metadata={"format": FORMAT, "embedder": embedder},
         )
         meta = chunks.metadata or {}
-        if meta.get("embedder") != embedder or meta.get("format") != FORMAT:
+        if (meta.get("embedder") != embedder or meta.get("format") != FORMAT) and not any_embedder:
             raise IndexMismatchError(
                 f"The index at {config.index_dir} was built with embedder {meta.get('embedder')!r} "
                 f"(format {meta.get('format')!r}) but {embedder!r} is configured: rebuild it with "
@@ -194,7 +215,13 @@ class Store:
             f"{config.collection}-sentences", embedding_function=None, configuration={"hnsw": HNSW}
         )
         docs = client.get_or_create_collection(docs_name, embedding_function=None, metadata={"version": 0})
-        return cls(_Guarded(chunks, config), _Guarded(sentences, config), _Guarded(docs, config))
+        guarded = _Guarded(client, config)
+        return cls(
+            _Guarded(chunks, config),
+            _Guarded(sentences, config),
+            _Guarded(docs, config),
+            lambda: guarded.get_collection(docs_name, embedding_function=None),
+        )
 
     @staticmethod
     def drop(config: Config) -> None:
@@ -218,6 +245,7 @@ class Store:
         got = self._docs.get(include=["metadatas"])
         records = {}
         for m in got["metadatas"] or []:
+            pages = str(m.get("pages") or "")
             records[str(m["source"])] = DocRecord(
                 source=str(m["source"]),
                 sha256=str(m["sha256"]),
@@ -226,6 +254,11 @@ class Store:
                 outlet=_opt(m.get("outlet")),
                 date=_opt(m.get("date")),
                 author=_opt(m.get("author")),
+                path=str(m.get("path") or ""),
+                kind=str(m.get("kind") or ""),
+                pages=tuple(int(x) for x in pages.split(",")) if pages else (),
+                ingested=str(m.get("ingested") or ""),
+                chunks=int(str(m.get("chunks") or 0)),
             )
         return records
 
@@ -236,7 +269,14 @@ class Store:
         return str((got["documents"] or [""])[0])
 
     def put_documents(self, records: list[DocRecord], texts: list[str]) -> None:
-        metas: list[dict[str, Any]] = [{k: v for k, v in r.__dict__.items() if v is not None} for r in records]
+        metas: list[dict[str, Any]] = [
+            {
+                k: ",".join(map(str, v)) if isinstance(v, tuple) else v
+                for k, v in r.__dict__.items()
+                if v is not None and v != "" and v != ()
+            }
+            for r in records
+        ]
         # Chroma needs a vector for every record; documents are never searched by vector.
         self._docs.upsert(
             ids=[r.source for r in records], embeddings=[[1.0]] * len(records), documents=texts, metadatas=metas
@@ -249,10 +289,42 @@ class Store:
 
     def version(self) -> int:
         """A number that changes whenever an ingest commits (to refresh caches)."""
-        return int(str((self._docs.metadata or {}).get("version", 0)))
+        return int(str(self._metadata().get("version", 0)))
+
+    def _metadata(self) -> dict[str, Any]:
+        """The docs collection's metadata as stored now (written by any process)."""
+        collection = self._reopen() if self._reopen is not None else self._docs
+        return dict(collection.metadata or {})
 
     def bump_version(self) -> None:
-        self._docs.modify(metadata={"version": time.time_ns()})
+        self._set_meta(version=time.time_ns())
+
+    def unfinished_ingest(self) -> str:
+        """What an ingest that has not finished (stopped, or still running) was given ("" if none)."""
+        return str(self._metadata().get("ingesting", ""))
+
+    def mark_ingest(self, what: str) -> None:
+        """Record that an ingest of ``what`` is under way ("" when it has finished)."""
+        self._set_meta(ingesting=what or None)
+
+    def _set_meta(self, **changes: Any) -> None:
+        # Chroma replaces a collection's metadata as a whole: write every key each time.
+        meta = self._metadata() | changes
+        self._docs.modify(metadata={k: v for k, v in meta.items() if v is not None})
+
+    def chunk_rows(self, source: str, sha256: str) -> tuple[list[str], list[Any], list[str], list[dict[str, Any]]]:
+        """(ids, vectors, texts, metadata) of the chunks of one version of a document."""
+        where: Any = {"$and": [{"source": source}, {"sha256": sha256}]}
+        got = self._chunks.get(where=where, include=["embeddings", "documents", "metadatas"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return list(got["ids"]), list(vectors), list(got["documents"] or []), [dict(m) for m in got["metadatas"] or []]
+
+    def sentence_rows(self, source: str, sha256: str) -> tuple[list[Any], list[dict[str, Any]]]:
+        """(vectors, metadata) of the sentence vectors of one version of a document."""
+        where: Any = {"$and": [{"source": source}, {"sha256": sha256}]}
+        got = self._sentences.get(where=where, include=["embeddings", "metadatas"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return list(vectors), [dict(m) for m in got["metadatas"] or []]
 
     # -- chunks ----------------------------------------------------------------------
     def add_chunks(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict[str, Any]]) -> None:

@@ -179,12 +179,34 @@ def test_an_index_left_empty_by_a_killed_first_ingest_says_so_and_how_to_fix_it(
     assert ask("Who replaced Sutskever as chief scientist?", config=config).answerable
 
 
-def test_an_index_holding_part_of_the_corpus_warns(built: Config, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_ingest_that_stopped_halfway_warns_and_a_removal_does_not(
+    built: Config, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import remove
     from rag.retrieval import forget
 
-    Store.open(built, get_embedder(built.embedder).name).delete_document("000_338d512e274bc2d7.txt")
-    Store.open(built, get_embedder(built.embedder).name).bump_version()
+    remove("000_338d512e274bc2d7.txt", built)  # on purpose: no warning about a partial index
     forget(built)
     with caplog.at_level("WARNING", logger="rag"):
         ask("Who replaced Sutskever as chief scientist?", config=built)
-    assert "holds 4 of the 5 articles" in caplog.text and "rag ingest" in caplog.text
+    assert "did not finish" not in caplog.text
+    (built.corpus_dir / "new.txt").write_text("The Quorble council approved the harbour budget.\n", "utf-8")
+    embedder = get_embedder(built.embedder)
+
+    def crash(texts: list[str]) -> None:
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(embedder, "embed", crash)
+    with pytest.raises(RuntimeError):
+        ingest(config=built, progress=False)
+    monkeypatch.undo()
+    forget(built)
+    with caplog.at_level("WARNING", logger="rag"):
+        ask("Who replaced Sutskever as chief scientist?", config=built)
+    assert "did not finish" in caplog.text and f"rag ingest {built.corpus_dir}" in caplog.text
+    ingest(config=built, progress=False)  # the fix the warning names
+    caplog.clear()
+    forget(built)
+    with caplog.at_level("WARNING", logger="rag"):
+        ask("Who replaced Sutskever as chief scientist?", config=built)
+    assert "did not finish" not in caplog.text

@@ -19,7 +19,7 @@ import pytest
 from rag import Answer, Config, Passage, ingest
 from ui.render import answer_markdown, escape_markdown, sources_html
 
-from .conftest import ANSWER_FIELDS, ROOT, SEEDS, assert_verbatim, free_port
+from .conftest import ANSWER_FIELDS, ROOT, SEEDS, assert_verbatim, free_port, wait_until_serving
 
 CHROMIUM = "/usr/bin/chromium"
 XSS_ARTICLE = """Quorble project notes
@@ -35,7 +35,7 @@ def test_corpus_text_is_escaped_for_markdown_and_html() -> None:
     md = answer_markdown(Answer(p.text + " [1]", True, [p]))
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\[a\\]\\(javascript:x\\)" in md
-    assert '<a href="#cw-src-1"' in md  # our own marker is the only live HTML
+    assert '<a href="#cw-src-1-1"' in md  # our own marker is the only live HTML
     panel = sources_html(Answer("", True, [p]), [(p.text, 0)], [p.text])
     assert "<script>" not in panel and "&lt;b&gt;T&lt;/b&gt;" in panel
     assert escape_markdown("*bold* _x_ # h") == "\\*bold\\* \\_x\\_ \\# h"
@@ -202,10 +202,11 @@ def test_end_to_end_in_a_real_browser(server: str) -> None:
         marked = page.inner_text("#cw-sources .cw-snippet mark")
         assert "Pachocki" in marked
         assert marked in page.inner_text("#cw-sources .cw-snippet")  # highlighted inside its passage
-        page.click("#cw-chat a[href='#cw-src-1']")
-        page.wait_for_selector("#cw-src-1.cw-active", timeout=5_000)  # the marker brought its source forward
-        page.click("#cw-src-1 details summary")
-        assert page.is_visible("#cw-span-1")
+        assert not page.is_visible("#cw-chat .cw-inline")  # the brief sources are for narrow screens
+        page.click("#cw-chat a[href='#cw-src-1-1']")
+        page.wait_for_selector("#cw-src-1-1.cw-active", timeout=5_000)  # the marker brought its source forward
+        page.click("#cw-src-1-1 details summary")
+        assert page.is_visible("#cw-span-1-1")
         page.screenshot(path=str(artifacts / "ui-answer.png"), full_page=True)
 
         page.click("#cw-new")
@@ -234,7 +235,7 @@ def test_an_article_with_html_and_markdown_renders_as_text(server: str) -> None:
             page.wait_for_function(
                 "!document.querySelector('#cw-chat').innerText.includes('Searching the')", timeout=60_000
             )
-        page.click("#cw-src-1 details summary")
+        page.click("#cw-sources .cw-card details summary")
         page.wait_for_timeout(500)
         text = page.inner_text("body")
         assert "<script>window.__xss = 1</script>" in text or "<img src=x onerror" in text
@@ -368,3 +369,149 @@ def test_a_password_on_the_command_line_warns_and_a_password_file_is_read(tmp_pa
         [*args, "--password-file", str(tmp_path / "nope")], capture_output=True, text=True, env=env, timeout=60
     )
     assert missing.returncode == 2 and "cannot read the password file" in missing.stderr
+
+
+def _ask(page, question: str, turn: int) -> None:  # type: ignore[no-untyped-def]
+    """Ask ``question`` as answer number ``turn`` of the conversation and wait for it."""
+    page.fill("#cw-question textarea", question)
+    page.click("#cw-ask")
+    page.wait_for_selector(f"#cw-sources .cw-for >> text=Sources of answer {turn}", timeout=60_000)
+
+
+def test_an_older_answers_marker_shows_that_answers_sources(server: str) -> None:
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        _ask(page, "Who replaced Sutskever as chief scientist?", 1)
+        first = page.inner_text("#cw-src-1-1 .cw-snippet mark")
+        _ask(page, "Why did Jan Leike resign?", 2)
+        second = page.inner_text("#cw-src-2-1 .cw-snippet mark")
+        assert "Pachocki" in first and first != second
+        page.click("#cw-chat a[href='#cw-src-1-1']")  # the first answer's [1]
+        page.wait_for_selector("#cw-src-1-1.cw-active", timeout=15_000)
+        assert "Sources of answer 1" in page.inner_text("#cw-sources .cw-for")
+        assert page.inner_text("#cw-src-1-1 .cw-snippet mark") == first
+        page.click("#cw-chat a[href='#cw-src-2-1']")  # and back to the second
+        page.wait_for_selector("#cw-src-2-1.cw-active", timeout=15_000)
+        assert page.inner_text("#cw-src-2-1 .cw-snippet mark") == second
+        page.screenshot(path=str(ROOT / "artifacts" / "ui-older-marker.png"), full_page=True)
+        browser.close()
+
+
+def test_on_a_narrow_screen_the_sources_sit_right_under_the_answer(server: str) -> None:
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        page.goto(server)
+        _ask(page, "Who replaced Sutskever as chief scientist?", 1)
+        card = page.locator("#cw-chat .cw-inline #cw-in-1-1")
+        assert card.is_visible() and "Pachocki" in card.inner_text()
+        answer = page.locator("#cw-chat a[href='#cw-src-1-1']").first.bounding_box()
+        under = card.bounding_box()
+        panel = page.locator("#cw-sources").bounding_box()
+        assert answer and under and panel
+        assert 0 <= under["y"] - (answer["y"] + answer["height"]) < 200  # right under the answer...
+        assert panel["y"] > under["y"] + 300  # ...where the sources panel is far below
+        assert under["x"] >= 0 and under["x"] + under["width"] <= 390  # and it fits the screen
+        page.click("#cw-chat a[href='#cw-src-1-1']")
+        page.wait_for_selector("#cw-in-1-1.cw-active", timeout=5_000)
+        page.screenshot(path=str(ROOT / "artifacts" / "ui-narrow.png"), full_page=True)
+        browser.close()
+
+
+def test_upload_answer_from_the_new_documents_then_remove_in_a_real_browser(tmp_path: Path) -> None:
+    from .samples import MARKDOWN_NOTE, NEWS_PAGE, make_pdf
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    config = Config(corpus_dir=corpus, index_dir=tmp_path / "index", embedder="hashing")
+    ingest(config=config, progress=False)
+    files = tmp_path / "files"
+    files.mkdir()
+    make_pdf(files / "observatory.pdf")
+    (files / "harbour.html").write_text(NEWS_PAGE, encoding="utf-8")
+    (files / "setup.exe").write_bytes(b"MZ\x90\x00")
+    (files / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with _serve(config) as app, _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(app)
+        page.click("button[role=tab]:has-text('Documents')")
+        assert "5 documents" in page.inner_text("#cw-documents")
+        # dragged and dropped...
+        dropped = page.evaluate_handle(
+            """(text) => { const dt = new DataTransfer();
+                dt.items.add(new File([text], 'orchard.md', {type: 'text/markdown'})); return dt; }""",
+            MARKDOWN_NOTE,
+        )
+        page.dispatch_event(".cw-drop", "drop", {"dataTransfer": dropped})
+        page.wait_for_selector("#cw-doc-status >> text=Added orchard.md", timeout=60_000)
+        # ...or chosen, bad files among them
+        page.set_input_files(".cw-file", [str(files / n) for n in ("observatory.pdf", "harbour.html", "setup.exe")])
+        page.wait_for_selector("#cw-doc-status >> text=Added harbour.html", timeout=60_000)
+        status = page.inner_text("#cw-doc-status")
+        assert "Added harbour.html, observatory.pdf" in status and "setup.exe: not a file Citewise reads" in status
+        page.set_input_files(".cw-file", [str(files / "photo.txt")])
+        page.wait_for_selector("#cw-doc-status >> text=Nothing was added", timeout=60_000)
+        assert "Nothing was added. Not added: photo.txt: a binary file" in page.inner_text("#cw-doc-status")
+        listing = page.inner_text("#cw-documents")
+        assert "8 documents" in listing and "Harbour council approves pier repairs" in listing
+        assert "The Lakeside Ledger" in listing and "2024-03-08" in listing
+
+        page.click("button[role=tab]:has-text('Chat')")
+        _ask(page, "How much quince did the Fennick orchard cooperative pick?", 1)
+        assert "eleven tonnes" in page.inner_text("#cw-src-1-1 .cw-snippet mark")
+        head = page.inner_text("#cw-src-1-1 .cw-head")
+        assert "Orchard cooperative — spring report" in head and "#" not in head and "**" not in head
+        _ask(page, "How much did the Zellmoor harbour council approve for the pier?", 2)
+        card = page.inner_text("#cw-src-2-1")
+        assert "Harbour council approves pier repairs" in card and "4.2 million crowns" in card
+        assert "The Lakeside Ledger" in card and "2024-03-08" in card
+        _ask(page, "How many clear nights did the Brisby observatory record?", 3)
+        assert "page 1" in page.inner_text("#cw-src-3-1 .cw-loc")
+
+        page.click("button[role=tab]:has-text('Documents')")
+        page.click("#cw-remove-pick input")
+        page.keyboard.type("orchard")
+        page.click("[role=listbox] [role=option]:has-text('orchard.md')")
+        page.click("#cw-remove")
+        page.wait_for_selector("#cw-doc-status >> text=Removed orchard.md", timeout=60_000)
+        assert "Orchard cooperative" not in page.inner_text("#cw-documents")
+        assert not (config.uploads() / "orchard.md").exists()  # an uploaded file goes with its document
+
+        page.click("button[role=tab]:has-text('Chat')")
+        page.fill("#cw-question textarea", "How much quince did the Fennick orchard cooperative pick?")
+        page.click("#cw-ask")
+        page.wait_for_selector("#cw-sources .cw-for >> text=Sources of answer 4", timeout=60_000)
+        assert "eleven tonnes" not in page.inner_text("#cw-sources")
+        page.click("#cw-chat a[href='#cw-src-1-1']")  # the first answer still shows its quote, and says why no more
+        page.wait_for_selector("#cw-src-1-1.cw-active", timeout=15_000)
+        assert "removed from the index" in page.inner_text("#cw-src-1-1")
+        assert "eleven tonnes" in page.inner_text("#cw-src-1-1 .cw-snippet")
+        page.screenshot(path=str(ROOT / "artifacts" / "ui-documents.png"), full_page=True)
+        browser.close()
+
+
+def test_rag_ui_serves_the_corpus_and_index_it_is_given(tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    corpus, index = tmp_path / "policies", tmp_path / "policy-index"
+    shutil.copytree(ROOT / "tests" / "data" / "nonnews", corpus, ignore=shutil.ignore_patterns("*.md"))
+    port = free_port()
+    env = os.environ | {"RAG_EMBEDDER": "hashing", "RAG_CORPUS_DIR": str(tmp_path / "none")}
+    args = ["--port", str(port), "--corpus-dir", str(corpus), "--index-dir", str(index)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag", "ui", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        wait_until_serving(process, f"http://127.0.0.1:{port}/", "rag ui", timeout=180)
+        assert (index / "chroma.sqlite3").exists()  # built on first start, where it was told
+        result = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            question="Who approves expense claims?", history=[], api_name="/ask"
+        )
+        assert result["answerable"] and result["citations"][0]["source"].startswith("policy_")
+        assert_verbatim(corpus, [Passage(**c) for c in result["citations"]])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

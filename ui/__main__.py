@@ -1,7 +1,8 @@
 """``python -m ui`` (or ``rag ui``): serve the web chat.
 
 Binds to 127.0.0.1 by default. Another address requires a user and password (flags or
-RAG_UI_USER / RAG_UI_PASSWORD) unless --no-auth is given. Never a public share link."""
+RAG_UI_USER / RAG_UI_PASSWORD) unless --no-auth is given; uploads and removal are then off
+(anonymous users of other machines never change the index). Never a public share link."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def may_manage(host: str, auth: tuple[str, str] | None) -> bool:
+    """May users of the chat add and remove documents? On loopback, or behind a login;
+    never anonymous users of another machine."""
+    return _is_loopback(host) or auth is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rag ui", description="Serve the Citewise web chat.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -36,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("RAG_UI_PASSWORD_FILE"),
         help="file whose first line is the login password (or RAG_UI_PASSWORD_FILE)",
     )
-    parser.add_argument("--no-auth", action="store_true", help="serve a non-loopback address without a login")
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve a non-loopback address without a login (documents can then not be added or removed)",
+    )
+    parser.add_argument("--corpus-dir", help="folder indexed on first use (default: seeds/, or RAG_CORPUS_DIR)")
+    parser.add_argument("--index-dir", help="index folder (default: index/, or RAG_INDEX_DIR)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -71,7 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     from rag.errors import RagError
     from rag.retrieval import searcher
 
-    config = Config.from_env()
+    try:
+        config = Config.from_env(corpus_dir=args.corpus_dir, index_dir=args.index_dir)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         searcher(config)  # builds the index on first start, with a progress bar
     except RagError as exc:
@@ -79,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from .app import build, launch_options
 
-    demo = build(config)
+    manage = may_manage(args.host, auth)
+    demo = build(config, manage=manage)
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     print(f"Citewise web chat on http://{shown}:{args.port}  (Ctrl+C to stop)", flush=True)
     import gradio as gr
@@ -92,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         theme=gr.themes.Soft(),
         footer_links=["api"],
         quiet=True,
-        **launch_options(config),
+        **launch_options(config, manage=manage),
     )
     return 0
 

@@ -1,21 +1,35 @@
-"""The Gradio app: a chat beside the exact source snippets of the current answer, and an
-``/ask`` API endpoint returning the same JSON as ``rag ask --json``."""
+"""The Gradio app: a chat beside the exact source snippets of each answer, a documents tab
+(what is indexed; upload and remove when allowed), and an ``/ask`` API endpoint returning
+the same JSON as ``rag ask --json``."""
 
 from __future__ import annotations
 
 import dataclasses
+import html
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 from gradio.events import api
 
-from rag import Answer, Config, ask, ask_stream
+from rag import Answer, Config, ask, ask_stream, documents, remove
 from rag.config import ANSWERERS
 from rag.errors import RagError
+from rag.formats import SUPPORTED
 from rag.retrieval import article_text, passage_context, searcher
 
-from .render import answer_markdown, escape_markdown, placeholder_markdown, sources_html
+from .render import (
+    DROP_JS,
+    answer_markdown,
+    article_name,
+    documents_html,
+    escape_html,
+    escape_markdown,
+    placeholder_markdown,
+    sources_html,
+)
+from .uploads import MAX_UPLOAD_FILES, TYPES, add_staged
 
 MAX_EXAMPLES = 5
 MAX_MESSAGE_CHARS = 20_000
@@ -53,11 +67,32 @@ def example_questions(config: Config, titles: list[str]) -> list[str]:
     return config.example_questions() or [f"What does “{_shortened(t, 80)}” report?" for t in titles[:MAX_EXAMPLES]]
 
 
-def _sources(answer: Answer, config: Config) -> str:
-    contexts = [passage_context(c, config) for c in answer.citations]
-    texts = {source: article_text(source, config) for source in {c.source for c in answer.citations}}
-    articles = [texts[c.source] for c in answer.citations]
-    return sources_html(answer, contexts, articles)
+def _sources(answer: Answer, config: Config, turn: int = 1, question: str = "") -> str:
+    """The sources panel of an answer. An article removed or changed since the answer (its
+    text no longer holds the citation at its offsets) is said to be so, the quote kept."""
+    texts: dict[str, str | None] = {}
+    for source in {c.source for c in answer.citations}:
+        try:
+            texts[source] = article_text(source, config)
+        except RagError:
+            texts[source] = None
+    articles = [
+        texts[c.source] if (texts[c.source] or "")[c.start : c.end] == c.text else None for c in answer.citations
+    ]
+    contexts = [
+        passage_context(c, config) if article is not None else (c.text, c.start)
+        for c, article in zip(answer.citations, articles, strict=True)
+    ]
+    return sources_html(answer, contexts, articles, turn, question)
+
+
+def _names(config: Config) -> dict[str, str]:
+    """{source: “title” (outlet, date)} of the indexed articles."""
+    try:
+        docs = searcher(config).docs
+    except RagError:
+        return {}
+    return {s: article_name(d.title, d.outlet, d.date) for s, d in docs.items()}
 
 
 def bounded_turn(
@@ -78,24 +113,34 @@ def bounded_turn(
     return question, shortened, earlier
 
 
-def launch_options(config: Config) -> dict[str, Any]:
+def launch_options(config: Config, manage: bool = True) -> dict[str, Any]:
     """How the app is served (``rag ui`` and the tests alike): the request limits of
-    ``ui.limits`` before Gradio, uploads closed, our CSS and script."""
+    ``ui.limits`` before Gradio (Gradio's own upload routes closed), the document upload
+    route of ``ui.uploads`` only when ``manage`` (the documents can be changed), our CSS
+    and script."""
     from starlette.middleware import Middleware
 
     from .limits import Limits
     from .render import CSS, JS
+    from .uploads import route
 
+    upload = config.max_upload_mb * 1_000_000 if manage else 0
     return {
-        "app_kwargs": {"middleware": [Middleware(Limits)]},
+        "app_kwargs": {
+            "middleware": [Middleware(Limits, max_upload_bytes=upload)],
+            "routes": [route(config)] if manage else [],
+        },
         "max_file_size": 1,
         "css": CSS,
         "js": JS,
     }
 
 
-def build(config: Config) -> gr.Blocks:
-    """The app for ``config`` (not launched)."""
+def build(config: Config, manage: bool = True) -> gr.Blocks:
+    """The app for ``config`` (not launched). ``manage``: documents can be uploaded and
+    removed (``rag ui`` allows it on loopback or behind a login, never to anonymous users
+    of another address); otherwise the documents tab only lists them, and no handler
+    that changes the index exists."""
 
     def respond(
         question: str,
@@ -103,19 +148,22 @@ def build(config: Config) -> gr.Blocks:
         questions: list[str],
         k: float,
         answerer: str,
+        turns: dict[str, Any],
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's idiom
     ) -> Iterator[tuple[Any, ...]]:
+        sent = len(messages or [])
         question, messages, questions = bounded_turn(question, messages, questions, config)
+        turns = _shifted(turns, sent - len(messages))
         if not question:
             gr.Warning("Type a question about the articles first.")
-            yield question, messages, questions, gr.update()
+            yield question, messages, questions, gr.update(), turns
             return
         messages = [
             *messages,
             {"role": "user", "content": escape_markdown(question)},
             {"role": "assistant", "content": THINKING},
         ]
-        yield "", messages, questions, gr.update()
+        yield "", messages, questions, gr.update(), turns
         chosen = dataclasses.replace(config, k=int(k), answerer=answerer if answerer in ANSWERERS else config.answerer)
         try:
             answer = None
@@ -127,21 +175,35 @@ def build(config: Config) -> gr.Blocks:
                     else:
                         draft += item
                         messages[-1] = {"role": "assistant", "content": f"{escape_markdown(draft)} {CHECKING}"}
-                        yield gr.update(), messages, questions, gr.update()
+                        yield gr.update(), messages, questions, gr.update(), turns
             else:
                 answer = ask(question, history=questions, config=chosen)
             assert answer is not None
         except RagError as exc:
             messages[-1] = {"role": "assistant", "content": f"**Sorry:** {escape_markdown(str(exc))}"}
-            yield gr.update(), messages, questions, EMPTY_SOURCES
+            yield gr.update(), messages, questions, EMPTY_SOURCES, {**turns, "shown": None}
             return
-        messages[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+        turn = int(turns.get("next", 1))
+        messages[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, _names(config))}
+        # Each answer keeps its sources: a marker in an older message shows them again.
+        kept = {i: v for i, v in turns.get("answers", {}).items() if i < len(messages)}
+        turns = {"next": turn + 1, "answers": {**kept, len(messages) - 1: (turn, question, answer)}}
+        turns["shown"] = len(messages) - 1
         # The box was cleared when the question was sent; leave alone what was typed since.
         earlier = [*questions, question][-config.max_history :] if config.max_history else []
-        yield gr.update(), messages, earlier, _sources(answer, config)
+        yield gr.update(), messages, earlier, _sources(answer, config, turn, question), turns
+
+    def show_sources(turns: dict[str, Any], evt: gr.SelectData) -> tuple[Any, ...]:
+        """The sources of the answer whose message was clicked (its marker, or anywhere in it)."""
+        index = evt.index if isinstance(evt.index, int) else None
+        entry = turns.get("answers", {}).get(index)
+        if entry is None or turns.get("shown") == index:
+            return gr.update(), turns
+        turn, question, answer = entry
+        return _sources(answer, config, turn, question), {**turns, "shown": index}
 
     def reset() -> tuple[Any, ...]:
-        return [], [], EMPTY_SOURCES, ""
+        return [], [], EMPTY_SOURCES, "", {}
 
     def api_ask(question: str, history: list[str] | None = None, answerer: str | None = None) -> dict[str, Any]:
         """Answer a question from the articles. `history`: earlier questions, oldest first;
@@ -160,7 +222,9 @@ def build(config: Config) -> gr.Blocks:
             "quoted from an article and cited to its exact place in it.</p></div>"
         )
         questions = gr.State([])
-        with gr.Row(equal_height=False):
+        turns = gr.State({})
+        tabs = gr.Tabs(elem_id="cw-tabs")
+        with tabs, gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chat = gr.Chatbot(
                     label="Conversation",
@@ -195,14 +259,118 @@ def build(config: Config) -> gr.Blocks:
                         info=_answerer_info(config),
                         elem_id="cw-answerer",
                     )
-            with gr.Column(scale=2, min_width=300):
+            with gr.Column(scale=2, min_width=300, elem_id="cw-sources-col"):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="cw-sources")
-        outputs = [box, chat, questions, sources]
-        send.click(respond, [box, chat, questions, k, answerer], outputs, api_visibility="private")
-        box.submit(respond, [box, chat, questions, k, answerer], outputs, api_visibility="private")
-        new.click(reset, None, [chat, questions, sources, box], api_visibility="private")
+        with tabs, gr.Tab("Documents", id="documents", elem_id="cw-documents-tab"):
+            _documents_tab(config, manage)
+        outputs = [box, chat, questions, sources, turns]
+        inputs = [box, chat, questions, k, answerer, turns]
+        send.click(respond, inputs, outputs, api_visibility="private")
+        box.submit(respond, inputs, outputs, api_visibility="private")
+        chat.select(show_sources, [turns], [sources, turns], api_visibility="private")
+        new.click(reset, None, [chat, questions, sources, box, turns], api_visibility="private")
+        chat.clear(reset, None, [chat, questions, sources, box, turns], api_visibility="private")
         api(api_ask, api_name="ask")
     demo.queue(default_concurrency_limit=8, max_size=QUEUE_SIZE)
     app: gr.Blocks = demo
     return app
+
+
+def _shifted(turns: dict[str, Any], dropped: int) -> dict[str, Any]:
+    """The answers kept per message index, after the oldest ``dropped`` messages left."""
+    if not turns or dropped <= 0:
+        return turns or {}
+    answers = {i - dropped: v for i, v in turns.get("answers", {}).items() if i - dropped >= 0}
+    return {**turns, "answers": answers, "shown": None}
+
+
+def _listing(config: Config) -> tuple[str, list[tuple[str, str]]]:
+    """The documents table and the choices of the remove picker: (label, source)."""
+    try:
+        docs = documents(config)
+    except RagError as exc:
+        return f'<div class="cw-empty">{escape_html(str(exc))}</div>', []
+    return documents_html(docs), [(f"{d.title} — {d.source}", d.source) for d in docs[:2000]]
+
+
+def _refreshed(config: Config) -> tuple[str, Any]:
+    listing, choices = _listing(config)
+    return listing, gr.update(choices=choices, value=[])
+
+
+def _drop_zone(config: Config) -> str:
+    """The drop zone of the documents tab (its script is ``render.DROP_JS``)."""
+    accept = ",".join(sorted(SUPPORTED))
+    return (
+        f'<div class="cw-drop" tabindex="0" role="button" aria-label="Add documents" data-accept="{accept}" '
+        f'data-max-files="{MAX_UPLOAD_FILES}" data-max-bytes="{config.max_upload_mb * 1_000_000}" '
+        f'data-max-mb="{config.max_upload_mb}" data-types="{html.escape(TYPES)}">'
+        f'<input type="file" class="cw-file" multiple accept="{accept}" hidden>'
+        f"<div><b>Drop files here to add them</b>, or click to choose: {html.escape(TYPES)}; "
+        f"at most {MAX_UPLOAD_FILES} files and {config.max_upload_mb} MB at once.</div>"
+        '<div class="cw-upload-bar" hidden><progress max="100" value="0"></progress> '
+        '<span class="cw-upload-what"></span></div></div>'
+    )
+
+
+MAX_STAGED_VALUE = 20_000
+"""Characters of the drop zone's report (tokens and refusals) a handler reads."""
+
+
+def _documents_tab(config: Config, manage: bool) -> None:
+    """What is indexed; with ``manage``, add (drag and drop) and remove."""
+    listing, choices = _listing(config)
+    if not manage:
+        gr.HTML(listing, elem_id="cw-documents")
+        gr.Markdown(
+            "Adding and removing documents is off: this chat is served to other machines without a login. "
+            "Use `rag ingest` and `rag remove` on the server, or serve it with `--user` and a password."
+        )
+        return
+    drop = gr.HTML("", html_template=_drop_zone(config), js_on_load=DROP_JS, elem_id="cw-drop")
+    status = gr.Markdown("", elem_id="cw-doc-status")
+    with gr.Row():
+        pick = gr.Dropdown(
+            choices=choices,
+            multiselect=True,
+            label="Remove from the index",
+            elem_id="cw-remove-pick",
+            scale=4,
+        )
+        drop_button = gr.Button("Remove", variant="stop", elem_id="cw-remove", scale=1)
+    table = gr.HTML(listing, elem_id="cw-documents")
+    refresh = gr.Button("Refresh the list", size="sm", elem_id="cw-refresh")
+
+    def on_staged(report: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        """Add the files the drop zone staged (its value: {tokens, refused})."""
+        try:
+            data = json.loads((report or "")[:MAX_STAGED_VALUE]) if report else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return gr.update(), gr.update(), gr.update()
+        refused = [str(r)[:300] for r in (data.get("refused") or [])[: MAX_UPLOAD_FILES + 1] if isinstance(r, str)]
+
+        def report_progress(done: float | tuple[int, int], desc: str) -> None:
+            progress(done, desc=desc, unit="texts" if desc.startswith("Embedding") else "files")
+
+        message, _ = add_staged(data.get("tokens") or [], config, report_progress, refused=refused)
+        if "Not added" in message:
+            gr.Warning(message)
+        return (escape_markdown(message), *_refreshed(config))
+
+    def on_remove(sources: list[str] | None) -> tuple[Any, ...]:
+        chosen = [s for s in (sources or []) if isinstance(s, str)][:2000]
+        if not chosen:
+            return ("Pick the documents to remove first.", *_refreshed(config))
+        try:
+            removed = remove(chosen, config)
+            message = f"Removed {', '.join(removed)}."
+        except RagError as exc:
+            message = str(exc)
+        return (escape_markdown(message), *_refreshed(config))
+
+    drop.change(on_staged, [drop], [status, table, pick], api_visibility="private", concurrency_limit=1)
+    drop_button.click(on_remove, [pick], [status, table, pick], api_visibility="private", concurrency_limit=1)
+    refresh.click(lambda: _refreshed(config), None, [table, pick], api_visibility="private")

@@ -1,7 +1,9 @@
 """Limits on what reaches the web chat's server, applied before Gradio sees a request:
 
 - a request body larger than ``MAX_REQUEST_BYTES`` is refused (413), whatever route it is for;
-- Gradio's file upload routes are closed (404): the chat takes no files;
+- Gradio's generic file upload routes are closed (404); documents are added through a
+  route of their own (``ui.uploads``), whose body may be up to ``max_upload_bytes`` when the
+  app may change its index (404 otherwise);
 - at most ``LOGIN_ATTEMPTS`` logins per client address per ``LOGIN_WINDOW`` seconds (429).
 
 The question, the conversation and the settings a handler receives are bounded again by
@@ -26,6 +28,8 @@ MAX_REQUEST_BYTES = 2_000_000
 LOGIN_ATTEMPTS = 5
 LOGIN_WINDOW = 60.0
 UPLOAD_ROUTES = ("/gradio_api/upload", "/gradio_api/upload_progress")
+DOCUMENT_UPLOAD = "/citewise/upload"
+"""The route of ``ui.uploads`` (one file per request)."""
 
 
 class Limits:
@@ -37,9 +41,11 @@ class Limits:
         max_bytes: int = MAX_REQUEST_BYTES,
         login_attempts: int = LOGIN_ATTEMPTS,
         login_window: float = LOGIN_WINDOW,
+        max_upload_bytes: int = 0,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
         self.login_attempts = login_attempts
         self.login_window = login_window
         self._logins: dict[str, deque[float]] = {}
@@ -49,9 +55,12 @@ class Limits:
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", "")).rstrip("/")
-        if path in UPLOAD_ROUTES:
+        limit = self.max_bytes
+        if path in UPLOAD_ROUTES or (path == DOCUMENT_UPLOAD and not self.max_upload_bytes):
             await _reply(send, 404, "Uploads are closed: this app takes no files.")
             return
+        if path == DOCUMENT_UPLOAD:
+            limit = self.max_upload_bytes
         if path == "/login" and scope.get("method") == "POST" and not self._may_log_in(scope):
             await _reply(send, 429, f"Too many login attempts: wait {self.login_window:.0f} s.", self.login_window)
             return
@@ -60,10 +69,11 @@ class Limits:
             declared = int(headers.get(b"content-length", b"0") or 0)
         except ValueError:
             declared = 0
-        if declared > self.max_bytes:
-            await _reply(send, 413, f"The request is larger than {self.max_bytes} bytes.")
+        if declared > limit:
+            what = "file is larger than the upload limit of" if path == DOCUMENT_UPLOAD else "request is larger than"
+            await _reply(send, 413, f"The {what} {limit} bytes.")
             return
-        await self.app(scope, self._counting(receive), send)
+        await self.app(scope, self._counting(receive, limit), send)
 
     def _may_log_in(self, scope: Scope) -> bool:
         client = scope.get("client") or ("?", 0)
@@ -78,7 +88,7 @@ class Limits:
             self._logins = {k: v for k, v in self._logins.items() if v and now - v[-1] <= self.login_window}
         return True
 
-    def _counting(self, receive: Receive) -> Receive:
+    def _counting(self, receive: Receive, limit: int) -> Receive:
         """A body sent without a length (chunked) is cut off at the limit too."""
         seen = 0
 
@@ -86,7 +96,7 @@ class Limits:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 return {"type": "http.disconnect"}
             return message
 
