@@ -483,8 +483,10 @@ def test_upload_answer_from_the_new_documents_then_remove_in_a_real_browser(tmp_
         page.click("button[role=tab]:has-text('Chat')")
         page.fill("#cw-question textarea", "How much quince did the Fennick orchard cooperative pick?")
         page.click("#cw-ask")
-        page.wait_for_selector("#cw-sources .cw-for >> text=Sources of answer 4", timeout=60_000)
+        # Its only source is gone: the question is refused, nothing is quoted.
+        page.wait_for_selector("#cw-sources .cw-empty >> text=No sources", timeout=60_000)
         assert "eleven tonnes" not in page.inner_text("#cw-sources")
+        assert "The articles don't answer this question." in page.inner_text("#cw-chat")
         page.click("#cw-chat a[href='#cw-src-1-1']")  # the first answer still shows its quote, and says why no more
         page.wait_for_selector("#cw-src-1-1.cw-active", timeout=15_000)
         assert "removed from the index" in page.inner_text("#cw-src-1-1")
