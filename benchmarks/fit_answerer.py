@@ -36,8 +36,8 @@ import common
 import numpy as np
 import open_corpus as oc
 
+from rag import Config
 from rag.answer import answerability, candidates
-from rag.config import Config
 from rag.scoring import (
     ANSWERABILITY_FEATURES,
     MODEL_FILE,

@@ -1,29 +1,59 @@
 """Citewise: answers from a corpus of articles, every sentence cited to its exact source.
 
 >>> import rag
+>>> documents = rag.open_index()  # loads the index (builds the embedded one if it is missing)
 >>> answer = rag.ask("Who took over the team after its leader resigned?")
 >>> print(answer.text, answer.citations[0].source, answer.citations[0].start)
 """
 
-from .answer import Answer, ask, ask_stream
-from .config import Config
+from .answer import Answer
+from .api import ask, ask_stream, open_index
+from .config import ANSWERERS, Config
 from .documents import IndexedDocument, document_text, documents, remove
-from .errors import RagError
+from .errors import (
+    ConfigError,
+    CorpusError,
+    DocumentNotFoundError,
+    IndexEmptyError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    InvalidQuestionError,
+    LLMError,
+    RagError,
+    RequestTimeoutError,
+    StoreUnavailableError,
+)
+from .evidence import Version
 from .ingest import IngestReport, ingest
-from .retrieval import Passage, retrieve
+from .retrieval import retrieve
+from .spans import Citation, Passage
 
 __all__ = [
+    "ANSWERERS",
     "Answer",
+    "Citation",
     "Config",
+    "ConfigError",
+    "CorpusError",
+    "DocumentNotFoundError",
+    "IndexEmptyError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
     "IndexedDocument",
     "IngestReport",
+    "InvalidQuestionError",
+    "LLMError",
     "Passage",
     "RagError",
+    "RequestTimeoutError",
+    "StoreUnavailableError",
+    "Version",
     "ask",
     "ask_stream",
     "document_text",
     "documents",
     "ingest",
+    "open_index",
     "remove",
     "retrieve",
 ]

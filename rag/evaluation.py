@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answer import ask, retrieval_query
+from .answer import retrieval_query
+from .api import ask
 from .config import Config
 from .corpus import read_document
 from .errors import ConfigError
-from .retrieval import Passage, retrieve
+from .retrieval import retrieve
+from .spans import Citation, Passage
 
 KEYS = {"id", "category", "question", "answers", "sources", "quote", "history", "answerable"}
 # Metric name -> (label, higher is better)
@@ -65,7 +67,7 @@ class Result:
     passages: list[Passage]
     answer_text: str
     answerable: bool
-    citations: list[Passage]
+    citations: list[Citation]
     seconds: float
 
 
@@ -165,7 +167,7 @@ class _Corpus:
         return None if start < 0 else (start, start + len(item.quote))
 
 
-def _supports(item: Item, p: Passage, corpus: _Corpus) -> bool:
+def _supports(item: Item, p: Passage | Citation, corpus: _Corpus) -> bool:
     """A passage from a gold source that holds an acceptable answer or overlaps the quote."""
     if p.source not in item.sources:
         return False
@@ -271,7 +273,8 @@ def baseline_runner(config: Config) -> Callable[[Item], Result]:
         seconds = time.perf_counter() - t
         passages = [_as_passage(n.node, float(n.score or 0.0)) for n in nodes]
         top = passages[:1]
-        return Result(passages, top[0].text if top else "", bool(top), top, seconds)
+        cited = [Citation.of(p, p.start, p.end) for p in top]
+        return Result(passages, top[0].text if top else "", bool(top), cited, seconds)
 
     return run
 

@@ -7,10 +7,11 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from rag import Config, Passage
+from rag import Citation, Config, Passage
 from rag.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,10 +75,11 @@ def file_text(corpus: Path, source: str) -> str:
     return (corpus / source).read_bytes().decode("utf-8-sig")
 
 
-def assert_verbatim(corpus: Path, citations: Iterable[Passage]) -> None:
-    """Every citation is its file's text at its offsets: ``text == file_text[start:end]``."""
+def assert_verbatim(corpus: Path, citations: Iterable[Passage | Citation | dict[str, Any]]) -> None:
+    """Every citation (or its JSON) is its file's text at its offsets: ``text == file_text[start:end]``."""
     for c in citations:
-        assert file_text(corpus, c.source)[c.start : c.end] == c.text
+        d = c if isinstance(c, dict) else c.to_dict()
+        assert file_text(corpus, d["source"])[d["start"] : d["end"]] == d["text"]
 
 
 def wait_until_serving(process: subprocess.Popen[bytes], url: str, what: str, timeout: float = 120) -> None:

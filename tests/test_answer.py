@@ -111,4 +111,4 @@ def test_to_dict_has_exactly_the_documented_fields(built: Config) -> None:
     d = ask("Who replaced Sutskever?", config=built).to_dict()
     assert set(d) == ANSWER_FIELDS
     for c in d["citations"]:
-        assert set(c) == {"source", "title", "start", "end", "text", "score", "outlet", "date", "chunk_id", "author"}
+        assert set(c) == {"source", "title", "start", "end", "text", "outlet", "date", "author", "page", "chunk_id"}

@@ -10,10 +10,7 @@ from typing import Any
 import gradio as gr
 from gradio.events import api
 
-from rag import Answer, Config, ask, ask_stream
-from rag.config import ANSWERERS
-from rag.errors import RagError
-from rag.retrieval import article_text, passage_context, searcher
+from rag import ANSWERERS, Answer, Config, RagError, ask, ask_stream, document_text, documents
 
 from .render import answer_markdown, escape_markdown, placeholder_markdown, sources_html
 
@@ -38,10 +35,10 @@ def corpus_titles(config: Config) -> list[str]:
     """The distinct titles of the indexed articles, in source order (none if the index
     cannot be read: the chat itself then says why)."""
     try:
-        docs = searcher(config).docs
+        docs = documents(config)
     except RagError:
         return []
-    return list(dict.fromkeys(docs[source].title for source in sorted(docs) if docs[source].title))
+    return list(dict.fromkeys(d.title for d in docs if d.title))
 
 
 def _shortened(title: str, width: int) -> str:
@@ -54,8 +51,8 @@ def example_questions(config: Config, titles: list[str]) -> list[str]:
 
 
 def _sources(answer: Answer, config: Config) -> str:
-    contexts = [passage_context(c, config) for c in answer.citations]
-    texts = {source: article_text(source, config) for source in {c.source for c in answer.citations}}
+    contexts = [(c.passage.text, c.passage.start) for c in answer.citations]
+    texts = {source: document_text(source, config) for source in {c.source for c in answer.citations}}
     articles = [texts[c.source] for c in answer.citations]
     return sources_html(answer, contexts, articles)
 

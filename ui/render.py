@@ -7,8 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag import Answer, Passage
-from rag.evidence import placed_by, relative_dates
+from rag import Answer, Citation
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -55,9 +54,8 @@ def answer_markdown(answer: Answer) -> str:
     else:
         body = " ".join(f"{escape_markdown(c.text)} {_marker(n)}" for n, c in enumerate(answer.citations, start=1))
     for n, c in enumerate(answer.citations, start=1):
-        relative = relative_dates(c.text)
-        if relative:
-            body += f"\n\n“{escape_markdown(relative[0])}” {_marker(n)}: {escape_markdown(placed_by(c.date))}."
+        if c.relative_date:
+            body += f"\n\n“{escape_markdown(c.relative_date)}” {_marker(n)}: {escape_markdown(c.date_placement)}."
     if answer.notice:
         body = f"*{escape_markdown(answer.notice)}*\n\n" + body
     return body + (f"\n\n*{escape_markdown(answer.support_line())}*" if answer.supported_by else "")
@@ -71,12 +69,12 @@ def placeholder_markdown(titles: list[str], shown: int = 3) -> str:
     return "Ask about: " + "; ".join(f"*{escape_markdown(t)}*" for t in titles[:shown]) + more + "."
 
 
-def _meta(p: Passage) -> str:
+def _meta(p: Citation) -> str:
     bits = [escape_html(x) for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x]
     return " · ".join(bits)
 
 
-def _highlighted(context: str, context_start: int, p: Passage) -> str:
+def _highlighted(context: str, context_start: int, p: Citation) -> str:
     """The passage around a citation, escaped, with the cited sentence in <mark>."""
     a, b = p.start - context_start, p.end - context_start
     return escape_html(context[:a]) + f"<mark>{escape_html(context[a:b])}</mark>" + escape_html(context[b:])
