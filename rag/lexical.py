@@ -90,6 +90,41 @@ class BM25:
         self._by_gram: dict[str, set[str]] | None = None
         self._alikes: dict[str, list[tuple[str, float]]] = {}
 
+    def to_arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The index as plain data: its terms, and arrays holding each term's postings
+        (``docs``/``tfs`` from ``offsets[i]`` to ``offsets[i + 1]``), the texts' lengths
+        and the parameters. ``BM25.from_arrays`` reads them back."""
+        vocabulary = list(self._postings)
+        sizes = [len(self._postings[t][0]) for t in vocabulary]
+        offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(sizes, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int32)
+        return vocabulary, {
+            "docs": np.concatenate([self._postings[t][0] for t in vocabulary]) if vocabulary else empty,
+            "tfs": np.concatenate([self._postings[t][1] for t in vocabulary])
+            if vocabulary
+            else empty.astype(np.float32),
+            "offsets": offsets,
+            "lengths": self._lengths,
+            "params": np.array([self.k1, self.b], dtype=np.float64),
+        }
+
+    @classmethod
+    def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray]) -> BM25:
+        """The index ``to_arrays`` described."""
+        bm25 = cls([])
+        bm25.k1, bm25.b = (float(x) for x in arrays["params"])
+        bm25._lengths = arrays["lengths"].astype(np.float32, copy=False)
+        bm25.n = len(bm25._lengths)
+        docs, tfs, offsets = arrays["docs"], arrays["tfs"], arrays["offsets"]
+        if len(offsets) != len(vocabulary) + 1 or offsets[-1] != len(docs) or len(docs) != len(tfs):
+            raise ValueError("the arrays do not describe a BM25 index")
+        bm25._postings = {
+            t: (docs[offsets[i] : offsets[i + 1]], tfs[offsets[i] : offsets[i + 1]]) for i, t in enumerate(vocabulary)
+        }
+        bm25._avg = float(bm25._lengths.mean()) if bm25.n else 0.0
+        return bm25
+
     def knows(self, term: str) -> bool:
         """Does any indexed text hold ``term``?"""
         return term in self._postings
