@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -11,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from rag import Citation, Config, Passage
-from rag.ingest import ingest
+from rag import Citation, Config, Passage, ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_FIELDS = {
@@ -28,6 +28,29 @@ ANSWER_FIELDS = {
     "notice",
 }  # the documented JSON of an answer (README: Command line)
 SEEDS = ROOT / "seeds"
+
+
+NON_NEWS = ROOT / "tests" / "data" / "nonnews"
+"""Documents that are not news: company policies, Wikipedia articles, paper abstracts."""
+
+
+@pytest.fixture(autouse=True)
+def _no_rag_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with the ``RAG_*`` environment cleared: settings of the shell that
+    runs the tests (an index folder, an LLM endpoint) never leak into them."""
+    for name in [n for n in os.environ if n.startswith("RAG_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def other_corpus(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """A second corpus that is not news (``tests/data/nonnews``: ten company policies and
+    nine Wikipedia articles) indexed once with the real bundled model."""
+    tmp = tmp_path_factory.mktemp("nonnews")
+    shutil.copytree(NON_NEWS, tmp / "corpus", ignore=shutil.ignore_patterns("*.md", "scifact_*"))
+    config = Config(corpus_dir=tmp / "corpus", index_dir=tmp / "index")
+    ingest(config=config, progress=False)
+    return config
 
 
 @pytest.fixture

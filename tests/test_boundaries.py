@@ -200,3 +200,22 @@ def test_the_package_ships_py_typed(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("citewise-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "rag/py.typed" in names and "rag/data/answerer.json" in names
+
+
+def test_tests_run_with_the_rag_environment_cleared() -> None:
+    assert [n for n in os.environ if n.startswith("RAG_")] == []
+    assert Config.from_env() == Config()
+
+
+def test_the_environment_of_the_shell_running_the_tests_does_not_leak_into_them() -> None:
+    env = os.environ | {"RAG_K": "0", "RAG_INDEX_DIR": "/nonexistent", "RAG_ANSWERER": "llm"}
+    test = f"{Path(__file__).relative_to(ROOT)}::test_tests_run_with_the_rag_environment_cleared"
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0 and "1 passed" in out.stdout, out.stdout[-2000:]
