@@ -335,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .config import PROJECT_ROOT
 
-    p = sub.add_parser("eval", help="score answers and retrieval on a Q&A set, beside a baseline")
+    p = sub.add_parser("eval", help="score answers and retrieval on a Q&A set, beside two llama-index baselines")
     p.add_argument("--qa", type=Path, default=PROJECT_ROOT / "eval" / "qa.jsonl", help="Q&A file (eval/README.md)")
     p.add_argument("-k", type=int, default=None, help="passages per question (default 5)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the full report as JSON")
@@ -348,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="PNG chart of per-category accuracy (default: %(default)s)",
     )
     p.add_argument("--thresholds", type=Path, help="quality gate (default: eval/thresholds.toml)")
-    p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baselines")
     p.add_argument("--limit", type=int, metavar="N", help="only N questions per category (no quality gate)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     common(p)
@@ -365,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_SafeFormatter("warning: %(message)s"))
+    handler.setLevel(logging.WARNING)  # libraries that set their own loggers to DEBUG stay quiet
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ui"]:
