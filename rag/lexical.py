@@ -88,6 +88,7 @@ class BM25:
         }
         self._avg = float(self._lengths.mean()) if self.n else 0.0
         self._by_gram: dict[str, set[str]] | None = None
+        self._keys: dict[str, str] = {}
         self._alikes: dict[str, list[tuple[str, float]]] = {}
 
     def to_arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -140,26 +141,23 @@ class BM25:
         cached = self._alikes.get(term)
         if cached is not None:
             return cached
-        from difflib import SequenceMatcher
+        from rapidfuzz import fuzz, process
 
         if self._by_gram is None:
+            self._keys = {t: phonetic(t) for t in self._postings if len(t) >= 3}
             by_gram: dict[str, set[str]] = {}
-            for t in self._postings:
-                for g in _grams(phonetic(t)):
+            for t, k in self._keys.items():
+                for g in _grams(k):
                     by_gram.setdefault(g, set()).add(t)
             self._by_gram = by_gram
         key = phonetic(term)
-        candidates = set().union(*(self._by_gram.get(g, set()) for g in _grams(key))) - {term}
-        scored = []
-        matcher = SequenceMatcher(None, b=key)  # b is analysed once for all candidates
-        for t in candidates:
-            if len(t) < 3:
-                continue
-            matcher.set_seq1(phonetic(t))
-            # the quick ratios are upper bounds of ratio(): skip what cannot reach FUZZY_MIN
-            if matcher.real_quick_ratio() >= FUZZY_MIN and matcher.quick_ratio() >= FUZZY_MIN:
-                scored.append((t, matcher.ratio()))
-        found = sorted((x for x in scored if x[1] >= FUZZY_MIN), key=lambda x: (-x[1], x[0]))[:3]
+        candidates = list(set().union(*(self._by_gram.get(g, set()) for g in _grams(key))) - {term})
+        # rapidfuzz's ratio (normalised InDel similarity; difflib's ratio approximates it): the same
+        # matches as difflib on the seed and SciFact vocabularies, 5x faster (benchmarks/name_matching.py)
+        scored = process.extract(
+            key, [self._keys[t] for t in candidates], scorer=fuzz.ratio, score_cutoff=100 * FUZZY_MIN, limit=None
+        )
+        found = sorted(((candidates[i], score / 100) for _, score, i in scored), key=lambda x: (-x[1], x[0]))[:3]
         if len(self._alikes) >= ALIKE_CACHE:
             self._alikes.clear()
         self._alikes[term] = found
