@@ -158,8 +158,10 @@ INTERNALS_MEASURED = {
     "fit_answerer.py": {"rag.answer", "rag.scoring"},
     "grounding_calibration.py": {"rag.answer", "rag.embedding", "rag.evaluation", "rag.grounding"},
     "grounding_contradictions.py": {"rag.contradiction", "rag.embedding", "rag.grounding"},
+    "name_matching.py": {"rag.lexical"},
     "open_corpus.py": {"rag.chunking"},
     "scale.py": {"rag.chunking", "rag.corpus", "rag.embedding", "rag.retrieval", "rag.store"},
+    "snapshot_format.py": {"rag.chunking", "rag.lexical", "rag.snapshot", "rag.store"},
 }
 
 

@@ -4,6 +4,9 @@ answers as a llama-index query engine whose source nodes are the citations."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
 from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
@@ -11,6 +14,8 @@ from llama_index.core.query_engine import RetrieverQueryEngine
 import rag
 from rag import Config
 from rag.integrations.llama_index import CitewiseQueryEngine, CitewiseRetriever
+
+from .conftest import ROOT
 
 METADATA = {"source", "title", "outlet", "date", "author"}
 
@@ -66,3 +71,22 @@ def test_the_query_engine_answers_with_the_citations_as_source_nodes(real_config
     _assert_spans_of_their_articles(response.source_nodes, built)
     refused = CitewiseQueryEngine(config=built).query("What is the boiling point of tungsten?")
     assert not refused.metadata["answerable"] and refused.source_nodes == []
+
+
+def _readme_code(heading: str) -> str:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split(f"\n{heading}\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_python_snippets_run(built: Config) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | {
+        "RAG_INDEX_DIR": str(built.index_dir),
+        "RAG_CORPUS_DIR": str(built.corpus_dir),
+        "RAG_EMBEDDER": built.embedder,
+        "PYTHONPATH": str(ROOT),
+    }
+    for heading in ("## Python", "### llama-index"):
+        code = _readme_code(heading)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, (heading, out.stderr[-2000:])
+        assert ".txt" in out.stdout, heading
