@@ -1,7 +1,7 @@
 """Citewise: answers from a corpus of articles, every sentence cited to its exact source.
 
 >>> import rag
->>> documents = rag.open_index()  # loads the index (builds the embedded one if it is missing)
+>>> n = rag.open_index()  # loads the index (builds the embedded one if it is missing)
 >>> answer = rag.ask("Who took over the team after its leader resigned?")
 >>> print(answer.text, answer.citations[0].source, answer.citations[0].start)
 """

@@ -186,7 +186,8 @@ def test_every_error_class_is_exported() -> None:
 
 
 def test_the_package_ships_py_typed(tmp_path: Path) -> None:
-    """A wheel built from the checkout holds rag/py.typed (and the answer models)."""
+    """A wheel built from the checkout holds rag/py.typed (and the answer models, and the
+    llama-index integration)."""
     source = tmp_path / "src"
     for part in ("rag", "ui"):
         shutil.copytree(ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__"))
@@ -201,7 +202,7 @@ def test_the_package_ships_py_typed(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     [wheel] = tmp_path.glob("citewise-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "rag/py.typed" in names and "rag/data/answerer.json" in names
+    assert {"rag/py.typed", "rag/data/answerer.json", "rag/integrations/llama_index.py"} <= set(names)
 
 
 def test_tests_run_with_the_rag_environment_cleared() -> None:

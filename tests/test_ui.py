@@ -31,8 +31,8 @@ The Quorble formula, written $$E = mc^2$$ in the memo, explains Quorble energy.
 
 
 def test_corpus_text_is_escaped_for_markdown_and_html() -> None:
-    passage = Passage("x.txt", "<b>T</b>", 0, 26, "<script>alert(1)</script>[a](javascript:x)", 1.0)
-    p = Citation.of(passage, 0, 26)
+    text = "<script>alert(1)</script>[a](javascript:x)"
+    p = Citation.of(Passage("x.txt", "<b>T</b>", 0, len(text), text, 1.0), 0, len(text))
     md = answer_markdown(Answer(p.text + " [1]", True, [p]))
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\[a\\]\\(javascript:x\\)" in md
