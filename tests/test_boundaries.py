@@ -194,7 +194,7 @@ def test_the_package_ships_py_typed(tmp_path: Path) -> None:
     for part in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / part, source / part)
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
