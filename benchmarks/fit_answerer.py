@@ -38,9 +38,9 @@ import open_corpus as oc
 import paraphrase
 from paraphrase import Paraphraser
 
-from rag import scoring
+import rag.scoring as scoring
+from rag import Config
 from rag.answer import answerability, candidates
-from rag.config import Config
 from rag.scoring import (
     ANSWERABILITY_FEATURES,
     MODEL_FILE,

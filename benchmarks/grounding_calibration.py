@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from rag import Config, retrieve
+from rag import Config, open_index, retrieve
 from rag.answer import retrieval_query
 from rag.embedding import get_embedder
 from rag.evaluation import load_qa
@@ -37,6 +37,7 @@ def restate(question: str, answer: str) -> str:
 
 def main() -> int:
     config = Config.from_env()
+    open_index(config)  # builds the default index on first use
     embedder = get_embedder(config.embedder)
     items = [i for i in load_qa(ROOT / "eval" / "qa.jsonl") if i.answerable and i.quote]
     rng = random.Random(0)

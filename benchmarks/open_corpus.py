@@ -44,7 +44,8 @@ from typing import Any
 
 import common
 
-from rag import Answer, Config, ask, scoring
+import rag.scoring as scoring
+from rag import Answer, Config, ask
 from rag.chunking import split_sentences
 
 DATA = common.BENCH / "squad" / "dev-v1.1.json"

@@ -112,10 +112,10 @@ def config_for(size: str, mode: str, url: str = "") -> Any:
 def one(size: str, mode: str, url: str) -> dict[str, Any]:
     """Measure one size in one mode (run in a child process)."""
     import rag
+    from rag import ingest
     from rag.chunking import chunk_text
     from rag.corpus import load_corpus
     from rag.embedding import get_embedder
-    from rag.ingest import ingest
     from rag.retrieval import forget, searcher
     from rag.store import Store
 

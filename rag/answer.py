@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,6 @@ from .evidence import (
     values,
     versions,
 )
-from .ingest import sentence_id
 from .lexical import names as lexical_names
 from .lexical import terms
 from .question import (
@@ -43,11 +41,12 @@ from .question import (
     names,
     wants_name,
 )
-from .retrieval import Passage, Searcher, clean_history, clean_question, rank, searcher
+from .retrieval import Searcher, clean_history, clean_question, rank, searcher
 from .scoring import SENTENCE_FEATURES, load_models, sigmoid
-from .store import StoredChunk
+from .spans import Citation
+from .store import StoredChunk, sentence_id
 
-__all__ = ["REFUSAL", "Answer", "ask", "candidates", "retrieval_query"]
+__all__ = ["REFUSAL", "Answer", "ask_extractive", "candidates", "retrieval_query"]
 
 REFUSAL = "The articles don't answer this question."
 
@@ -88,7 +87,7 @@ class Answer:
 
     text: str
     answerable: bool
-    citations: list[Passage] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
     supported_by: list[str] = field(default_factory=list)
     conflicts: list[Version] = field(default_factory=list)
     independent: int = 0
@@ -145,6 +144,8 @@ class Candidate:
     features: dict[str, float]
     logit: float = 0.0
     score: float = 0.0
+    retrieval: float = 0.0
+    """The retrieval score of its passage."""
 
 
 def _sentence_similarities(q: np.ndarray, spans: list[tuple[StoredChunk, int, int]], s: Searcher) -> list[float]:
@@ -241,6 +242,7 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
             r,
             float(logit),
             math.exp(float(logit) - top) if config.answer_model == "fitted" else float(logit),
+            hits[position].score,
         )
         for (position, chunk, sentences, n), r, logit in zip(spans, rows, logits, strict=True)
     ]
@@ -660,27 +662,6 @@ TITLE_CHARS = 70
 """Longest article title quoted in full in "Reported by …"."""
 
 
-def ask(question: str, history: list[str] | None = None, config: Config | None = None) -> Answer:
-    """Answer ``question`` from the articles, every sentence cited to its exact span.
-    ``history`` holds the earlier questions of the conversation, oldest first. The
-    configured answerer writes it: extractive (the default) or llm."""
-    *_, last = ask_stream(question, history, config)
-    assert isinstance(last, Answer)
-    return last
-
-
-def ask_stream(question: str, history: list[str] | None = None, config: Config | None = None) -> Iterator[str | Answer]:
-    """Like ``ask``, but yields the llm answerer's text as it arrives, then the checked
-    ``Answer`` (the last item). The extractive answerer yields only the ``Answer``."""
-    config = config or Config.from_env()
-    if config.answerer == "llm":
-        from .generation import stream_answer
-
-        yield from stream_answer(question, history, config)
-    else:
-        yield ask_extractive(question, history, config)
-
-
 @budgeted
 def ask_extractive(question: str, history: list[str] | None, config: Config) -> Answer:
     """The extractive answer: the best sentences of the top passages, quoted and cited.
@@ -736,7 +717,6 @@ def _date_notes(chosen: list[Candidate], s: Searcher) -> list[str]:
     return notes
 
 
-def _citation(cand: Candidate, s: Searcher) -> Passage:
-    """The quoted sentence as a span of its article, with its passage's metadata."""
-    passage = s.passage(cand.chunk, round(cand.score, 4))
-    return dataclasses.replace(passage, start=cand.start, end=cand.end, text=cand.text)
+def _citation(cand: Candidate, s: Searcher) -> Citation:
+    """The quoted sentence as a span of its article, inside the passage it was read from."""
+    return Citation.of(s.passage(cand.chunk, cand.retrieval), cand.start, cand.end)

@@ -21,9 +21,17 @@ from .chrome import content_spans
 if TYPE_CHECKING:
     import tiktoken
 
+    from .config import Config
+
 CHUNKING_VERSION = 3
 """Bump when sentence splitting, chunk packing or the chrome filter changes: indexes built
 by an older version are then re-chunked by the next `rag ingest`."""
+
+
+def chunker_id(config: Config) -> str:
+    """Identifies how documents were cut into chunks: a change re-chunks them on ingest."""
+    return f"sent-tok{config.chunk_tokens}-ov{config.chunk_overlap}-v{CHUNKING_VERSION}"
+
 
 _ABBREVIATIONS = {
     "mr",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .answer import Answer
     from .config import Config
-    from .retrieval import Passage
+    from .spans import Citation, Passage
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -69,7 +69,7 @@ def _snippet(text: str, width: int = 300) -> str:
     return safe_line(flat if len(flat) <= width else flat[: width - 1] + "…")
 
 
-def _describe(n: int, p: Passage) -> str:
+def _describe(n: int, p: Passage | Citation) -> str:
     from .formats import is_markdown, plain_markdown
 
     meta = ", ".join(x for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x)
@@ -171,9 +171,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
-    from .retrieval import retrieve
+    from .api import open_index
+    from .retrieval import clean_question, retrieve
 
-    passages = retrieve(args.question, k=args.k, config=_config(args))
+    config = _config(args)
+    question = clean_question(args.question, config)  # a bad question fails before any index is read
+    open_index(config)  # the embedded index is built on first use, here and nowhere else
+    passages = retrieve(question, k=args.k, config=config)
     if args.json:
         print(to_json([p.to_dict() for p in passages]))
     else:
@@ -183,12 +187,15 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .answer import ask
+    from .api import ask, open_index
+    from .retrieval import clean_question
 
     config = _config(args)
+    question = clean_question(args.question, config)  # a bad question fails before any index is read
+    open_index(config)  # the embedded index is built on first use, here and nowhere else
     if config.answerer == "llm" and not args.json:
-        return _ask_streaming(args, config)
-    answer = ask(args.question, history=args.history, config=config)
+        return _ask_streaming(question, args.history, config)
+    answer = ask(question, history=args.history, config=config)
     if args.json:
         print(to_json(answer.to_dict()))
     else:
@@ -196,13 +203,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask_streaming(args: argparse.Namespace, config: Config) -> int:
+def _ask_streaming(question: str, history: list[str], config: Config) -> int:
     """Print the model's text as it arrives (to stderr, a draft), then the checked answer."""
     from .answer import Answer
-    from .generation import stream_answer
+    from .api import ask_stream
 
     drafted = False
-    for item in stream_answer(args.question, args.history, config):
+    for item in ask_stream(question, history, config):
         if isinstance(item, Answer):
             if drafted:
                 print("\n\nChecked against the cited passages:\n", file=sys.stderr, flush=True)
@@ -216,11 +223,13 @@ def _ask_streaming(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from .api import open_index
     from .config import PROJECT_ROOT
     from .evaluation import chart, check_thresholds, evaluate, load_qa, sample, table
 
     config = _config(args)
     items = load_qa(args.qa)
+    open_index(config)
     if args.limit:
         items = sample(items, args.limit)
     report = evaluate(items, config, k=args.k or config.k, baseline=not args.no_baseline, progress=not args.quiet)
@@ -326,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .config import PROJECT_ROOT
 
-    p = sub.add_parser("eval", help="score answers and retrieval on a Q&A set, beside a baseline")
+    p = sub.add_parser("eval", help="score answers and retrieval on a Q&A set, beside two llama-index baselines")
     p.add_argument("--qa", type=Path, default=PROJECT_ROOT / "eval" / "qa.jsonl", help="Q&A file (eval/README.md)")
     p.add_argument("-k", type=int, default=None, help="passages per question (default 5)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the full report as JSON")
@@ -339,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="PNG chart of per-category accuracy (default: %(default)s)",
     )
     p.add_argument("--thresholds", type=Path, help="quality gate (default: eval/thresholds.toml)")
-    p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    p.add_argument("--no-baseline", action="store_true", help="skip the llama-index baselines")
     p.add_argument("--limit", type=int, metavar="N", help="only N questions per category (no quality gate)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     common(p)
@@ -356,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_SafeFormatter("warning: %(message)s"))
+    handler.setLevel(logging.WARNING)  # libraries that set their own loggers to DEBUG stay quiet
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ui"]:

@@ -82,12 +82,9 @@ def documents(config: Config | None = None) -> list[IndexedDocument]:
 
 
 def document_text(source: str, config: Config | None = None) -> str:
-    """The stored text of a document: every citation of it is ``text[start:end]``."""
-    config = config or Config.from_env()
-    store = _store(config)
-    if source not in store.documents():
-        raise DocumentNotFoundError(f"{source!r} is not in the index: `rag list` shows what is.")
-    return store.document_text(source)
+    """The stored text of a document: every citation of it is ``text[start:end]``. Raises
+    ``DocumentNotFoundError`` when the index holds no document named ``source``."""
+    return _store(config or Config.from_env()).document_text(source)
 
 
 def _matches(name: str, records: dict[str, DocRecord]) -> list[str]:

@@ -129,6 +129,12 @@ def plain_markdown(text: str) -> str:
     return text
 
 
+def display_text(text: str, source: str) -> str:
+    """``text`` of document ``source`` as a reader sees it, for titles and snippets:
+    Markdown without its markup, other formats as they are. Citations keep the stored text."""
+    return plain_markdown(text) if is_markdown(source) else text
+
+
 def is_markdown(source: str) -> bool:
     """Is ``source`` a Markdown document (shown without markup)?"""
     return kind_of("." + source.rsplit(".", 1)[-1]) == "markdown" if "." in source else False

@@ -24,7 +24,8 @@ from .config import Config
 from .errors import ConfigError, LLMError
 from .grounding import Checked, check
 from .question import is_context_dependent
-from .retrieval import Passage, clean_history, clean_question, retrieve, searcher
+from .retrieval import clean_history, clean_question, retrieve, searcher
+from .spans import Citation, Passage
 
 NOT_FOUND = "NOT IN THE ARTICLES"
 
@@ -264,7 +265,7 @@ def grounded(question: str, generated: str, passages: list[Passage], config: Con
     removed = [c.claim.text for c in checked if c.support is None]
     if not kept:
         return Answer(REFUSAL, False, [], articles=len(s.docs), answerer="llm", model=name, removed=removed)
-    citations: list[Passage] = []
+    citations: list[Citation] = []
     parts = []
     for c in kept:
         assert c.support is not None

@@ -15,7 +15,7 @@ verbatim text), never text the model wrote.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from .chunking import split_sentences
 from .contradiction import contradiction, ordinary_words
 from .embedding import Embedder
 from .lexical import terms
-from .retrieval import Passage
+from .spans import Citation, Passage
 
 SUPPORT_TERMS = 0.6
 """A sentence is supported when this share of its content terms is in one cited sentence..."""
@@ -50,10 +50,11 @@ class Claim:
 
 @dataclass(frozen=True)
 class Checked:
-    """A claim and the article span that supports it, or None when nothing does."""
+    """A claim and the article span that supports it (a sentence of a cited passage),
+    or None when nothing does."""
 
     claim: Claim
-    support: Passage | None
+    support: Citation | None
     terms: float
     cosine: float
     reason: str = ""
@@ -82,12 +83,9 @@ def claims(generated: str) -> list[Claim]:
     return out
 
 
-def _sentences(passage: Passage) -> list[Passage]:
+def _sentences(passage: Passage) -> list[Citation]:
     """The sentences of a passage as spans of the article (offsets stay verbatim)."""
-    return [
-        replace(passage, start=passage.start + a, end=passage.start + b, text=passage.text[a:b])
-        for a, b in split_sentences(passage.text)
-    ]
+    return [Citation.of(passage, passage.start + a, passage.start + b) for a, b in split_sentences(passage.text)]
 
 
 def _term_share(claim: str, sentence: str) -> float:
@@ -117,7 +115,7 @@ def check(generated: str, passages: list[Passage], embedder: Embedder, question:
         about = float(vector @ asked) >= RELEVANCE
         many_terms = len(set(terms(claim.text))) >= MIN_TERMS
         context = "\n".join(passages[n - 1].text for n in cited)
-        best: tuple[bool, float, float, Passage, str] | None = None
+        best: tuple[bool, float, float, Citation, str] | None = None
         for n in cited:
             for sentence, sv in zip(spans[n], span_vectors[n], strict=True):
                 share, cosine = _term_share(claim.text, sentence.text), float(sv @ vector)

@@ -32,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import CHUNKING_VERSION, Chunk, chunk_text, split_sentences
+from .chunking import Chunk, chunk_text, chunker_id, split_sentences
 from .config import Config
 from .corpus import Document, Found, Skipped, read_files, unique_name
 from .embedding import get_embedder
 from .errors import RagError
-from .store import DocRecord, Store
+from .store import DocRecord, Store, sentence_id
 
 log = logging.getLogger("rag")
 
@@ -78,11 +78,6 @@ class IngestReport:
             f"{len(self.moved)} moved, {len(self.removed)} removed, {len(self.skipped)} skipped; "
             f"{self.embedded} texts embedded{reused}"
         )
-
-
-def chunker_id(config: Config) -> str:
-    """Identifies how documents were cut into chunks: a change re-chunks them on ingest."""
-    return f"sent-tok{config.chunk_tokens}-ov{config.chunk_overlap}-v{CHUNKING_VERSION}"
 
 
 def _chunk_metadata(doc: Document, start: int, end: int, index: int) -> dict[str, Any]:
@@ -169,10 +164,7 @@ class _Ingest:
         _, read, skipped = read_files(paths)
         self.report.skipped = skipped
         if rebuild:
-            from .retrieval import forget
-
-            forget(self.config)
-            Store.drop(self.config)
+            Store.drop(self.config)  # a Searcher holding the old collections notices (Store.dropped)
         store = Store.open(self.config, self.embedder.name, create=True)
         store.mark_ingest(" ".join(str(p) for p in self.given))
         existing = store.documents()
@@ -411,10 +403,6 @@ def _commit(
             report.updated.append(doc.source)
         else:
             report.added.append(doc.source)
-
-
-def sentence_id(source: str, sha256: str, start: int, end: int) -> str:
-    return f"{source}#{sha256[:16]}@{start}-{end}"
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,22 @@ with near-duplicate passages pushed below distinct evidence."""
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 import threading
 import unicodedata
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from .budget import check_budget, paused
+from .chunking import chunker_id
 from .config import Config
 from .embedding import Embedder, get_embedder
-from .errors import IndexEmptyError, IndexNotFoundError, InvalidQuestionError
+from .errors import IndexEmptyError, InvalidQuestionError
 from .lexical import BM25, words
 from .snapshot import load_snapshot, save_snapshot
+from .spans import Passage
 from .store import DocRecord, Store, StoredChunk
 
 log = logging.getLogger("rag")
@@ -29,37 +29,6 @@ SENTENCE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 DUPLICATE_CONTAINMENT = 0.5  # share of a passage's word 5-grams found in a higher-ranked one
 DUPLICATE_WINDOW = 50  # only the head of a ranking is de-duplicated (pairwise checks are quadratic)
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A verbatim span of one article: ``text == document_text(source)[start:end]``."""
-
-    source: str
-    """Path of the article relative to the corpus root."""
-    title: str
-    start: int
-    end: int
-    text: str
-    score: float
-    outlet: str | None = None
-    date: str | None = None
-    chunk_id: str = ""
-    author: str | None = None
-    page: int | None = None
-    """The page the span starts on (1-based), for a PDF; None for other formats."""
-    page_starts: tuple[int, ...] = field(default=(), repr=False, compare=False)
-    """Where each page of the document starts: ``page`` follows ``start`` (also in a
-    copy made with ``dataclasses.replace``). Not part of ``to_dict``."""
-
-    def __post_init__(self) -> None:
-        if self.page_starts:
-            object.__setattr__(self, "page", bisect.bisect_right(self.page_starts, self.start))
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["page_starts"]
-        return data
 
 
 class Searcher:
@@ -86,11 +55,9 @@ class Searcher:
                     c for c in self.store.all_chunks() if c.source in docs and docs[c.source].sha256 == c.sha256
                 ]
                 bm25 = BM25([c.text for c in committed])
-                save_snapshot(self.config, version, (docs, committed, bm25))
+                save_snapshot(self.config, version, docs, committed, bm25)
             else:
                 docs, committed, bm25 = cached
-            from .ingest import chunker_id
-
             if any(d.chunker != chunker_id(self.config) for d in docs.values()):
                 log.warning("The index was built with other chunk settings: run `rag ingest` to apply them.")
             self.docs: dict[str, DocRecord] = docs
@@ -158,8 +125,10 @@ def _key(config: Config) -> tuple[object, ...]:
 
 
 def searcher(config: Config) -> Searcher:
-    """The process-wide ``Searcher`` for ``config``; builds the index on first use."""
-    with paused():  # loading (or building) the index is not the question's own work
+    """The process-wide ``Searcher`` for ``config``. Reading only: it never builds an
+    index (``rag.open_index`` does, at start-up). Raises ``IndexNotFoundError`` when there
+    is no index and ``IndexEmptyError`` when it holds no document."""
+    with paused():  # loading the index is not the question's own work
         s = _searcher(config)
     if not s.docs:
         where = config.chroma_url or config.index_dir
@@ -173,42 +142,18 @@ def searcher(config: Config) -> Searcher:
 def _searcher(config: Config) -> Searcher:
     key = _key(config)
     with _searchers_lock:
-        if key not in _searchers:
-            try:
-                _searchers[key] = Searcher(config)
-            except IndexNotFoundError:
-                if not config.corpus_dir.is_dir():
-                    raise
-                from .ingest import ingest
-
-                where = config.chroma_url or config.index_dir
-                log.warning("No index at %s yet: building it from %s (first use).", where, config.corpus_dir)
-                ingest([config.corpus_dir], config)
-                _searchers[key] = Searcher(config)
+        cached = _searchers.get(key)
+        if cached is None or cached.store.dropped():  # a rebuild in this process replaced the collections
+            _searchers[key] = Searcher(config)
         s = _searchers[key]
     s.refresh()
     return s
 
 
 def forget(config: Config) -> None:
-    """Drop the cached ``Searcher`` (after the index was deleted or rebuilt)."""
+    """Drop the cached ``Searcher`` (after the index was deleted)."""
     with _searchers_lock:
         _searchers.pop(_key(config), None)
-
-
-def passage_context(passage: Passage, config: Config) -> tuple[str, int]:
-    """The indexed passage a citation was taken from: (its text, its start offset)."""
-    s = searcher(config)
-    index = s.by_id.get(passage.chunk_id)
-    if index is None:
-        return passage.text, passage.start
-    chunk = s.chunks[index]
-    return chunk.text, chunk.start
-
-
-def article_text(source: str, config: Config) -> str:
-    """The whole text of an indexed article (offsets of its passages point into it)."""
-    return searcher(config).store.document_text(source)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -315,7 +260,8 @@ def _sentence_ranking(s: Searcher, vector: np.ndarray, depth: int) -> list[int]:
 
 def retrieve(question: str, k: int | None = None, config: Config | None = None) -> list[Passage]:
     """The ``k`` passages that best match ``question``, best first, each a verbatim span
-    of its article. Builds the index on first use."""
+    of its article. Raises ``IndexNotFoundError`` when there is no index yet (``rag
+    ingest``, or ``rag.open_index``, builds it)."""
     config = config or Config.from_env()
     k = k or config.k
     if k < 1:

@@ -8,11 +8,14 @@ last, after its chunks: it is the commit marker that makes an ingest safe to int
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import re
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .config import Config
-from .errors import IndexMismatchError, IndexNotFoundError, RagError, StoreUnavailableError
+from .errors import DocumentNotFoundError, IndexMismatchError, IndexNotFoundError, RagError, StoreUnavailableError
 
 # chromadb's own annotations are narrower than what it accepts (dict configs, numpy
 # rows); collections are handled as Any at this one boundary.
@@ -58,6 +61,20 @@ class DocRecord:
     """How many chunks it was cut into."""
 
 
+def sentence_id(source: str, sha256: str, start: int, end: int) -> str:
+    """The id of the vector of the sentence ``[start, end)`` of one version of a document."""
+    return f"{source}#{sha256[:16]}@{start}-{end}"
+
+
+_drops: dict[str, int] = {}
+"""How often each index was dropped in this process (``Store.drop``): a ``Store`` opened
+before holds collections that are gone."""
+
+
+def _location(config: Config) -> str:
+    return f"{config.chroma_url or config.index_dir.resolve()}|{config.collection}"
+
+
 @dataclass(frozen=True)
 class StoredChunk:
     id: str
@@ -88,33 +105,57 @@ def _client(config: Config, create: bool) -> Any:
 
 
 def _server_client(config: Config, settings: Any) -> Any:
-    """A client of the Chroma server at ``config.chroma_url``, with a timeout (Chroma's
-    own HTTP client waits forever) and a first heartbeat so a dead server fails now."""
+    """A client of the Chroma server at ``config.chroma_url`` whose every request has a
+    deadline of ``config.chroma_timeout`` seconds. Chroma's HTTP clients set no timeout
+    of their own (their httpx client waits forever, and no setting changes that), so
+    Citewise uses the async client (``chromadb.AsyncHttpClient``) and awaits each request
+    with ``asyncio.wait_for``: a server that stops answering fails the call in time, and
+    the cancelled request closes its connection (see ``_Guarded``)."""
     from urllib.parse import urlparse
 
     import chromadb
-    import httpx
 
     url = urlparse(config.chroma_url)
     ssl = url.scheme == "https"
-    try:  # Chroma's client has no timeout, even while it connects: check the server first
-        httpx.get(f"{config.chroma_url.rstrip('/')}/api/v2/heartbeat", timeout=config.chroma_timeout).raise_for_status()
-        client = chromadb.HttpClient(
-            host=url.hostname or "localhost", port=url.port or (443 if ssl else 8000), ssl=ssl, settings=settings
-        )
+    connect = chromadb.AsyncHttpClient(
+        host=url.hostname or "localhost", port=url.port or (443 if ssl else 8000), ssl=ssl, settings=settings
+    )
+    try:
+        return _Guarded(_run(connect, config.chroma_timeout), config)
     except Exception as exc:
         raise StoreUnavailableError(_unreachable(config, exc)) from exc
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if isinstance(session, httpx.Client):
-        session.timeout = httpx.Timeout(config.chroma_timeout)
-    return client
 
 
 def _unreachable(config: Config, exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return (
+            f"The Chroma server at {config.chroma_url} does not answer (no reply within {config.chroma_timeout:g} s, "
+            "RAG_CHROMA_TIMEOUT). Check that it is running (`chroma run --path DIR --port PORT`) or unset "
+            "RAG_CHROMA_URL to use the embedded index."
+        )
     return (
         f"The Chroma server at {config.chroma_url} does not answer ({type(exc).__name__}: {exc}). "
         "Start it (`chroma run --path DIR --port PORT`) or unset RAG_CHROMA_URL to use the embedded index."
     )
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _run(awaitable: Awaitable[Any], timeout: float) -> Any:
+    """Await ``awaitable`` on the event loop of the Chroma server clients (a daemon thread,
+    started on first use), cancelled after ``timeout`` seconds (``TimeoutError``)."""
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="citewise-chroma", daemon=True).start()
+    return asyncio.run_coroutine_threadsafe(_bounded(awaitable, timeout), _loop).result()
+
+
+async def _bounded(awaitable: Awaitable[Any], timeout: float) -> Any:
+    return await asyncio.wait_for(awaitable, timeout)
 
 
 def _remove_chroma_files(path: Path) -> None:
@@ -134,21 +175,24 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 class _Guarded:
-    """A collection whose failures (a server gone away, a corrupt file) surface as
-    ``StoreUnavailableError`` with a message that says what to do."""
+    """A Chroma client or collection whose failures (a server gone away, a corrupt file)
+    surface as ``StoreUnavailableError`` with a message that says what to do. A call
+    that returns an awaitable (the async client of a Chroma server) is awaited here,
+    with ``config.chroma_timeout`` as its deadline."""
 
-    def __init__(self, collection: Collection, config: Config) -> None:
-        self._collection = collection
+    def __init__(self, target: Any, config: Config) -> None:
+        self._target = target
         self._config = config
 
     def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._collection, name)
+        attr = getattr(self._target, name)
         if not callable(attr):
             return attr
 
         def call(*args: Any, **kwargs: Any) -> Any:
             try:
-                return attr(*args, **kwargs)
+                result = attr(*args, **kwargs)
+                return _run(result, self._config.chroma_timeout) if inspect.isawaitable(result) else result
             except RagError:
                 raise
             except Exception as exc:
@@ -166,14 +210,26 @@ class Store:
     """One open index. Cheap to keep; open it with ``Store.open``."""
 
     def __init__(
-        self, chunks: Collection, sentences: Collection, docs: Collection, reopen: Callable[[], Any] | None = None
+        self,
+        chunks: Collection,
+        sentences: Collection,
+        docs: Collection,
+        location: str = "",
+        reopen: Callable[[], Any] | None = None,
     ) -> None:
         self._chunks = chunks
         self._sentences = sentences
         self._docs = docs
+        self._location = location
+        self._drops = _drops.get(location, 0)
         self._reopen = reopen
         """Gets the docs collection afresh: its metadata (the version) is read when the
         collection is opened, and another ``Store`` may have changed it since."""
+
+    def dropped(self) -> bool:
+        """Was this index dropped (``rag ingest --rebuild``) in this process since this
+        ``Store`` was opened? Then its collections are gone: open it again."""
+        return _drops.get(self._location, 0) != self._drops
 
     @classmethod
     def open(cls, config: Config, embedder: str, create: bool = False, any_embedder: bool = False) -> Store:
@@ -220,6 +276,7 @@ class Store:
             _Guarded(chunks, config),
             _Guarded(sentences, config),
             _Guarded(docs, config),
+            _location(config),
             lambda: guarded.get_collection(docs_name, embedding_function=None),
         )
 
@@ -228,6 +285,7 @@ class Store:
         """Delete both collections (``rag ingest --rebuild``); other files stay."""
         if not config.chroma_url and not (config.index_dir / "chroma.sqlite3").exists():
             return
+        _drops[_location(config)] = _drops.get(_location(config), 0) + 1
         try:
             client = _client(config, create=False)
             client.list_collections()
@@ -265,7 +323,7 @@ class Store:
     def document_text(self, source: str) -> str:
         got = self._docs.get(ids=[source], include=["documents"])
         if not got["ids"]:
-            raise RagError(f"{source!r} is not in the index.")
+            raise DocumentNotFoundError(f"{source!r} is not in the index: `rag list` shows what is.")
         return str((got["documents"] or [""])[0])
 
     def put_documents(self, records: list[DocRecord], texts: list[str]) -> None:

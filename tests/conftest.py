@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -7,11 +8,11 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from rag import Config, Passage
-from rag.ingest import ingest
+from rag import Citation, Config, Passage, ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_FIELDS = {
@@ -27,6 +28,29 @@ ANSWER_FIELDS = {
     "notice",
 }  # the documented JSON of an answer (README: Command line)
 SEEDS = ROOT / "seeds"
+
+
+NON_NEWS = ROOT / "tests" / "data" / "nonnews"
+"""Documents that are not news: company policies, Wikipedia articles, paper abstracts."""
+
+
+@pytest.fixture(autouse=True)
+def _no_rag_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with the ``RAG_*`` environment cleared: settings of the shell that
+    runs the tests (an index folder, an LLM endpoint) never leak into them."""
+    for name in [n for n in os.environ if n.startswith("RAG_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def other_corpus(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """A second corpus that is not news (``tests/data/nonnews``: ten company policies and
+    nine Wikipedia articles) indexed once with the real bundled model."""
+    tmp = tmp_path_factory.mktemp("nonnews")
+    shutil.copytree(NON_NEWS, tmp / "corpus", ignore=shutil.ignore_patterns("*.md", "scifact_*"))
+    config = Config(corpus_dir=tmp / "corpus", index_dir=tmp / "index")
+    ingest(config=config, progress=False)
+    return config
 
 
 @pytest.fixture
@@ -74,10 +98,11 @@ def file_text(corpus: Path, source: str) -> str:
     return (corpus / source).read_bytes().decode("utf-8-sig")
 
 
-def assert_verbatim(corpus: Path, citations: Iterable[Passage]) -> None:
-    """Every citation is its file's text at its offsets: ``text == file_text[start:end]``."""
+def assert_verbatim(corpus: Path, citations: Iterable[Passage | Citation | dict[str, Any]]) -> None:
+    """Every citation (or its JSON) is its file's text at its offsets: ``text == file_text[start:end]``."""
     for c in citations:
-        assert file_text(corpus, c.source)[c.start : c.end] == c.text
+        d = c if isinstance(c, dict) else c.to_dict()
+        assert file_text(corpus, d["source"])[d["start"] : d["end"]] == d["text"]
 
 
 def wait_until_serving(process: subprocess.Popen[bytes], url: str, what: str, timeout: float = 120) -> None:

@@ -112,16 +112,18 @@ def test_to_dict_has_exactly_the_documented_fields(built: Config) -> None:
     d = ask("Who replaced Sutskever?", config=built).to_dict()
     assert set(d) == ANSWER_FIELDS
     for c in d["citations"]:
-        assert set(c) == {
-            "source",
-            "title",
-            "start",
-            "end",
-            "text",
-            "score",
-            "outlet",
-            "date",
-            "chunk_id",
-            "author",
-            "page",
-        }
+        assert set(c) == {"source", "title", "start", "end", "text", "outlet", "date", "author", "page", "chunk_id"}
+
+
+def test_answers_from_a_corpus_that_is_not_news(other_corpus: Config) -> None:
+    for question, expected, source in [
+        ("How many days of paid leave do full-time employees accrue per year?", "25 days", "policy_leave.txt"),
+        ("Who approves credit card expenses?", "cardholder's manager", "policy_expenses.txt"),
+        ("How many days a week may employees work from home?", "three days a week", "policy_remote.txt"),
+    ]:
+        answer = ask(question, config=other_corpus)
+        assert answer.answerable and expected in answer.text, (question, answer.text)
+        assert answer.citations[0].source == source
+        assert_verbatim(other_corpus.corpus_dir, answer.citations)
+    refused = ask("What is the boiling point of tungsten?", config=other_corpus)
+    assert not refused.answerable and refused.citations == [] and "tungsten" in refused.text

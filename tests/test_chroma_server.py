@@ -3,17 +3,19 @@ started on loopback by the test; every feature works as with the embedded index.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from rag import Config, ask, ingest, retrieve
-from rag.errors import StoreUnavailableError
+from rag import Config, IndexNotFoundError, StoreUnavailableError, ask, ingest, open_index, retrieve
 
 from .conftest import assert_verbatim, free_port, wait_until_serving
 
@@ -79,3 +81,96 @@ def test_a_server_that_goes_away_gives_a_clear_error_not_a_hang(
     code = main(["ask", QUESTIONS[0], "--chroma-url", url])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: The Chroma server at") and "Traceback" not in err
+
+
+class StallingProxy:
+    """A TCP proxy in front of the Chroma server that can stop answering: connections are
+    still accepted and requests read, but nothing comes back (a hung server, a dead
+    network path), the case an HTTP client without a timeout waits for forever."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.stalled = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                while self.stalled.is_set():  # hold what was read: no reply ever arrives
+                    time.sleep(0.05)
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_server_that_stops_answering_fails_within_the_chroma_timeout(
+    chroma_server: tuple[str, subprocess.Popen[bytes]], built: Config
+) -> None:
+    """The timeout applies to every request, and to connecting: without it, each call
+    below would wait for the stalled proxy forever."""
+    url, _ = chroma_server
+    proxy = StallingProxy(int(url.rsplit(":", 1)[1]))
+    served = dataclasses.replace(
+        built, chroma_url=f"http://127.0.0.1:{proxy.port}", chroma_timeout=2.0, index_dir=built.index_dir.parent / "c"
+    )
+    ingest(config=served, progress=False)
+    assert ask(QUESTIONS[0], config=served).answerable  # through the proxy while it forwards
+    proxy.stalled.set()
+    outcomes: list[BaseException | None] = []
+
+    def attempt(call: Callable[[], object]) -> None:
+        try:
+            call()
+            outcomes.append(None)
+        except BaseException as exc:
+            outcomes.append(exc)
+
+    fresh = dataclasses.replace(served, collection="other")  # a new client: stalls while connecting
+    for call in (lambda: ask(QUESTIONS[1], config=served), lambda: retrieve(QUESTIONS[0], config=fresh)):
+        t = time.perf_counter()
+        worker = threading.Thread(target=attempt, args=(call,), daemon=True)
+        worker.start()
+        worker.join(timeout=30)
+        assert not worker.is_alive(), "the call is still waiting for the stalled server"
+        assert time.perf_counter() - t < 2.0 + 5
+        assert isinstance(outcomes[-1], StoreUnavailableError), outcomes[-1]
+        assert "no reply within 2 s" in str(outcomes[-1])
+    proxy.close()
+
+
+def test_questions_against_a_server_without_the_index_build_nothing(
+    chroma_server: tuple[str, subprocess.Popen[bytes]], config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A question (or the start-up) never builds an index on a Chroma server: `rag ingest` does."""
+    url, _ = chroma_server
+    served = dataclasses.replace(config, chroma_url=url)
+    for call in (lambda: retrieve(QUESTIONS[0], config=served), lambda: open_index(served)):
+        with pytest.raises(IndexNotFoundError, match="rag ingest"):
+            call()
+    from rag.cli import main
+
+    assert main(["ask", QUESTIONS[0], "--chroma-url", url, "--corpus-dir", str(config.corpus_dir)]) == 1
+    assert "rag ingest" in capsys.readouterr().err
+    import chromadb
+
+    port = int(url.rsplit(":", 1)[1])
+    assert chromadb.HttpClient(host="127.0.0.1", port=port).list_collections() == []

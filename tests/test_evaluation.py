@@ -94,6 +94,7 @@ def run_eval(tmp_path: Path, config: Config, *args: str) -> subprocess.Completed
         "RAG_EMBEDDER": "hashing",
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),  # this checkout, whichever one the environment installed
     }
     return subprocess.run(
         [sys.executable, "-m", "rag", "eval", "-q", "--qa", str(_tiny_qa(tmp_path)), *args],
@@ -105,21 +106,36 @@ def run_eval(tmp_path: Path, config: Config, *args: str) -> subprocess.Completed
     )
 
 
-def test_rag_eval_writes_every_output_and_compares_with_the_baseline(tmp_path: Path, built: Config) -> None:
+def test_rag_eval_writes_every_output_and_compares_with_both_baselines(tmp_path: Path, built: Config) -> None:
     lenient = tmp_path / "lenient.toml"
     lenient.write_text("[min]\ncitation_validity = 1.0\n", encoding="utf-8")
     out = run_eval(
         tmp_path, built, "--json", "r.json", "--markdown", "r.md", "--chart", "c.png", "--thresholds", str(lenient)
     )
     assert out.returncode == 0, out.stderr
-    assert "answer accuracy" in out.stdout and "baseline" in out.stdout
+    assert "answer accuracy" in out.stdout and "fusion baseline" in out.stdout and "warning" not in out.stderr
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert set(report["overall"]) == {"ours", "baseline"}
+    assert set(report["overall"]) == {"ours", "dense baseline", "fusion baseline"}
     assert report["overall"]["ours"]["citation_validity"] == 1.0
-    assert report["overall"]["baseline"]["unanswerable_refused"] == 0.0  # the baseline never refuses
+    for baseline in ("dense baseline", "fusion baseline"):
+        assert report["overall"][baseline]["unanswerable_refused"] == 0.0  # a baseline never refuses
+        assert report["overall"][baseline]["citation_validity"] == 1.0  # its passages are spans of the articles
     assert set(report["categories"]) == {"fact", "multi_source", "list", "unanswerable"}
-    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("| metric | ours | baseline |")
+    markdown = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert markdown.startswith("| metric | ours | dense baseline | fusion baseline |")
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_fusion_baseline_reads_chunks_of_citewise_size_and_the_dense_one_default_chunks(built: Config) -> None:
+    from rag.chunking import count_tokens
+    from rag.evaluation import BASELINE_TOP_K, Item, baseline_runners
+
+    runners = baseline_runners(built)
+    item = Item("x", "fact", "Who replaced Sutskever as chief scientist?", ["Pachocki"], [], "", [], True)
+    fusion, dense = runners["fusion"](item), runners["dense"](item)
+    assert len(fusion.passages) == BASELINE_TOP_K and fusion.answerable and fusion.citations
+    assert max(count_tokens(p.text) for p in fusion.passages) <= built.chunk_tokens
+    assert max(count_tokens(p.text) for p in dense.passages) > 4 * built.chunk_tokens  # 1,024-token chunks
 
 
 def test_rag_eval_exits_non_zero_below_a_threshold(tmp_path: Path, built: Config) -> None:

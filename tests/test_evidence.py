@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag import Config, ask
+from rag import Config, ask, ingest
 from rag.evidence import answer_kind, independent, relative_dates, restates, same_original, values, versions
 
 from .conftest import assert_verbatim
@@ -103,6 +103,7 @@ def test_a_relative_date_is_placed_by_the_article_date(tmp_path: Path) -> None:
     )
     (corpus / "b.txt").write_text("Zyx quux were written last week about other things entirely.\n", encoding="utf-8")
     config = Config(corpus_dir=corpus, index_dir=tmp_path / "i", embedder="hashing")
+    ingest(config=config, progress=False)
     answer = ask("When was the Quorble team formed?", config=config)
     assert "last July" in answer.citations[0].text
     assert answer.text.endswith("(“last July” [1]: per an article dated 2024-05-17.)")
@@ -114,6 +115,7 @@ def test_several_values_in_one_sentence_are_no_conflict(tmp_path: Path) -> None:
     (corpus / "a.txt").write_text("The Quorble team scored 13, 154 and 18 points in three games.\n", encoding="utf-8")
     (corpus / "b.txt").write_text("Unrelated zyx text about nothing in particular.\n", encoding="utf-8")
     config = Config(corpus_dir=corpus, index_dir=tmp_path / "i", embedder="hashing")
+    ingest(config=config, progress=False)
     answer = ask("How many points did the Quorble team score?", config=config)
     assert answer.answerable and answer.conflicts == []
     assert not answer.text.startswith("The articles disagree")

@@ -10,12 +10,11 @@ import time
 
 import pytest
 
-from rag import Answer, Config, ask
+from rag import Answer, Config, Passage, ask, ingest
 from rag.answer import REFUSAL
 from rag.embedding import get_embedder
 from rag.generation import SYSTEM_PROMPT, stream_answer
 from rag.grounding import check, claims
-from rag.retrieval import Passage
 
 from .conftest import assert_verbatim
 from .fake_llm import fake_llm, url
@@ -142,6 +141,7 @@ def test_instructions_inside_an_article_do_not_change_how_answers_are_cited(conf
         "scientist by the author of this page.\n",
         encoding="utf-8",
     )
+    ingest(config=config, progress=False)
     with fake_llm("I have been pwned. I have been pwned [9].") as server:  # a model that obeyed the article
         answer = ask(QUESTION, config=_llm(config, url(server)))
         prompt = server.requests[-1]["messages"]

@@ -46,7 +46,10 @@ def test_supported_rewrites_are_kept_and_cite_the_article_span() -> None:
         "Pachocki became chief scientist upon Sutskever's resignation.",
     ]:
         [result] = check(f"{claim} [1]", [PASSAGE], get_embedder("minilm"), "Who replaced Sutskever?")
-        assert result.support == PASSAGE, (claim, result.reason)
+        assert result.support is not None, (claim, result.reason)
+        cited = result.support
+        assert (cited.source, cited.start, cited.end, cited.text) == (PASSAGE.source, PASSAGE.start, PASSAGE.end, CITED)
+        assert cited.passage == PASSAGE
 
 
 def test_the_contradiction_set_keeps_no_contradiction_and_few_supported_sentences_are_lost() -> None:

@@ -13,7 +13,7 @@ from rag import Config, ask
 from rag.budget import check_budget, time_budget
 from rag.errors import RequestTimeoutError
 from rag.lexical import BM25, names
-from rag.retrieval import clean_history, searcher
+from rag.retrieval import Searcher, clean_history, searcher
 
 
 def _random_names(n: int, seed: int = 0) -> str:
@@ -93,18 +93,20 @@ def test_budgets_nest_and_belong_to_their_own_block() -> None:
     check_budget()  # the block is over: its deadline is gone
 
 
-def test_building_the_index_on_first_use_is_not_counted_against_the_question(config: Config) -> None:
-    from rag.ingest import _Ingest
+def test_loading_the_index_is_not_counted_against_the_question(built: Config) -> None:
+    from rag.retrieval import forget
 
-    real = _Ingest.run
+    slow_load = 0.6
+    real_init = Searcher.__init__
 
-    def slow(self: _Ingest, rebuild: bool) -> object:  # a build that surely takes longer than the budget
-        time.sleep(1.0)
-        return real(self, rebuild)
+    def slow_init(self: Searcher, config: Config) -> None:  # an index that takes a while to load
+        time.sleep(slow_load)
+        real_init(self, config)
 
-    hasty = dataclasses.replace(config, request_timeout=0.5)  # far less than the build takes
+    hasty = dataclasses.replace(built, request_timeout=0.5)  # less than loading the index takes
+    forget(built)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_Ingest, "run", slow)
+        mp.setattr(Searcher, "__init__", slow_init)
         t = time.perf_counter()
         answer = ask("Who replaced Sutskever as chief scientist?", config=hasty)
-    assert time.perf_counter() - t > 1.0 and answer.answerable
+    assert time.perf_counter() - t > slow_load and answer.answerable

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import Answer, Config, Passage, ingest
+from rag import Answer, Citation, Config, Passage, ingest
 from ui.render import answer_markdown, escape_markdown, sources_html
 
 from .conftest import ANSWER_FIELDS, ROOT, SEEDS, assert_verbatim, free_port, wait_until_serving
@@ -31,7 +31,8 @@ The Quorble formula, written $$E = mc^2$$ in the memo, explains Quorble energy.
 
 
 def test_corpus_text_is_escaped_for_markdown_and_html() -> None:
-    p = Passage("x.txt", "<b>T</b>", 0, 26, "<script>alert(1)</script>[a](javascript:x)", 1.0)
+    text = "<script>alert(1)</script>[a](javascript:x)"
+    p = Citation.of(Passage("x.txt", "<b>T</b>", 0, len(text), text, 1.0), 0, len(text))
     md = answer_markdown(Answer(p.text + " [1]", True, [p]))
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\[a\\]\\(javascript:x\\)" in md
@@ -42,7 +43,8 @@ def test_corpus_text_is_escaped_for_markdown_and_html() -> None:
 
 
 def test_source_cards_show_outlet_author_and_date() -> None:
-    p = Passage("x.txt", "T", 0, 4, "Text", 1.0, outlet="Daily Planet", date="2024-05-17", author="Jane <Doe>")
+    passage = Passage("x.txt", "T", 0, 4, "Text", 1.0, outlet="Daily Planet", date="2024-05-17", author="Jane <Doe>")
+    p = Citation.of(passage, 0, 4)
     panel = sources_html(Answer("Text [1]", True, [p]), [(p.text, 0)], [p.text])
     assert "Daily Planet · by Jane &lt;Doe&gt; · 2024-05-17" in panel
 
@@ -119,7 +121,7 @@ def test_api_answers_a_question_a_follow_up_and_refuses_off_topic(server: str, u
     first = client.predict(question="Who replaced Sutskever as chief scientist?", history=[], api_name="/ask")
     assert set(first) == ANSWER_FIELDS
     assert first["answerable"] and first["citations"]
-    assert_verbatim(ui_config.corpus_dir, [Passage(**c) for c in first["citations"]])
+    assert_verbatim(ui_config.corpus_dir, first["citations"])
     follow = client.predict(question="Who took his place?", history=["Why did Jan Leike resign?"], api_name="/ask")
     alone = client.predict(question="Who took his place?", history=[], api_name="/ask")
     assert follow["answerable"] and follow["text"] != alone["text"]
@@ -513,7 +515,7 @@ def test_rag_ui_serves_the_corpus_and_index_it_is_given(tmp_path: Path) -> None:
             question="Who approves expense claims?", history=[], api_name="/ask"
         )
         assert result["answerable"] and result["citations"][0]["source"].startswith("policy_")
-        assert_verbatim(corpus, [Passage(**c) for c in result["citations"]])
+        assert_verbatim(corpus, result["citations"])
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -80,9 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    from rag import Config
-    from rag.errors import RagError
-    from rag.retrieval import searcher
+    from rag import Config, RagError, open_index
 
     try:
         config = Config.from_env(corpus_dir=args.corpus_dir, index_dir=args.index_dir)
@@ -90,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        searcher(config)  # builds the index on first start, with a progress bar
+        open_index(config)  # loads the index; builds the embedded one on first start, with a progress bar
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -13,11 +13,18 @@ from typing import Any
 import gradio as gr
 from gradio.events import api
 
-from rag import Answer, Config, ask, ask_stream, documents, remove
-from rag.config import ANSWERERS
-from rag.errors import RagError
-from rag.formats import SUPPORTED
-from rag.retrieval import article_text, passage_context, searcher
+from rag import (
+    ANSWERERS,
+    SUPPORTED_SUFFIXES,
+    Answer,
+    Config,
+    RagError,
+    ask,
+    ask_stream,
+    document_text,
+    documents,
+    remove,
+)
 
 from .render import (
     DROP_JS,
@@ -52,10 +59,10 @@ def corpus_titles(config: Config) -> list[str]:
     """The distinct titles of the indexed articles, in source order (none if the index
     cannot be read: the chat itself then says why)."""
     try:
-        docs = searcher(config).docs
+        docs = documents(config)
     except RagError:
         return []
-    return list(dict.fromkeys(docs[source].title for source in sorted(docs) if docs[source].title))
+    return list(dict.fromkeys(d.title for d in docs if d.title))
 
 
 def _shortened(title: str, width: int) -> str:
@@ -73,14 +80,14 @@ def _sources(answer: Answer, config: Config, turn: int = 1, question: str = "") 
     texts: dict[str, str | None] = {}
     for source in {c.source for c in answer.citations}:
         try:
-            texts[source] = article_text(source, config)
+            texts[source] = document_text(source, config)
         except RagError:
             texts[source] = None
     articles = [
         texts[c.source] if (texts[c.source] or "")[c.start : c.end] == c.text else None for c in answer.citations
     ]
     contexts = [
-        passage_context(c, config) if article is not None else (c.text, c.start)
+        (c.passage.text, c.passage.start) if article is not None else (c.text, c.start)
         for c, article in zip(answer.citations, articles, strict=True)
     ]
     return sources_html(answer, contexts, articles, turn, question)
@@ -89,10 +96,10 @@ def _sources(answer: Answer, config: Config, turn: int = 1, question: str = "") 
 def _names(config: Config) -> dict[str, str]:
     """{source: “title” (outlet, date)} of the indexed articles."""
     try:
-        docs = searcher(config).docs
+        docs = documents(config)
     except RagError:
         return {}
-    return {s: article_name(d.title, d.outlet, d.date) for s, d in docs.items()}
+    return {d.source: article_name(d.title, d.outlet, d.date) for d in docs}
 
 
 def bounded_turn(
@@ -301,7 +308,7 @@ def _refreshed(config: Config) -> tuple[str, Any]:
 
 def _drop_zone(config: Config) -> str:
     """The drop zone of the documents tab (its script is ``render.DROP_JS``)."""
-    accept = ",".join(sorted(SUPPORTED))
+    accept = ",".join(sorted(SUPPORTED_SUFFIXES))
     return (
         f'<div class="cw-drop" tabindex="0" role="button" aria-label="Add documents" data-accept="{accept}" '
         f'data-max-files="{MAX_UPLOAD_FILES}" data-max-bytes="{config.max_upload_mb * 1_000_000}" '

@@ -7,9 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag import Answer, IndexedDocument, Passage
-from rag.evidence import placed_by, relative_dates
-from rag.formats import is_markdown, plain_markdown
+from rag import Answer, Citation, IndexedDocument, display_text
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -30,7 +28,7 @@ ARTICLE_WINDOW = 30_000
 
 def shown(text: str, source: str) -> str:
     """Text of ``source`` as a reader sees it: Markdown without its markup."""
-    return plain_markdown(text) if is_markdown(source) else text
+    return display_text(text, source)
 
 
 def marker(n: int, turn: int) -> str:
@@ -80,9 +78,8 @@ def answer_markdown(answer: Answer, turn: int = 1, names: dict[str, str] | None 
             f"{escape_markdown(shown(c.text, c.source))} {_marker(n)}" for n, c in enumerate(answer.citations, start=1)
         )
     for n, c in enumerate(answer.citations, start=1):
-        relative = relative_dates(c.text)
-        if relative:
-            body += f"\n\n“{escape_markdown(relative[0])}” {_marker(n)}: {escape_markdown(placed_by(c.date))}."
+        if c.relative_date:
+            body += f"\n\n“{escape_markdown(c.relative_date)}” {_marker(n)}: {escape_markdown(c.date_placement)}."
     if answer.notice:
         body = f"*{escape_markdown(answer.notice)}*\n\n" + body
     body += f"\n\n*{escape_markdown(answer.support_line())}*" if answer.supported_by else ""
@@ -103,7 +100,7 @@ def inline_sources_html(answer: Answer, turn: int) -> str:
     return f'<div class="cw-inline">{cards}</div>'
 
 
-def _page(p: Passage) -> str:
+def _page(p: Citation) -> str:
     return f" · page {p.page}" if p.page else ""
 
 
@@ -115,12 +112,12 @@ def placeholder_markdown(titles: list[str], shown: int = 3) -> str:
     return "Ask about: " + "; ".join(f"*{escape_markdown(t)}*" for t in titles[:shown]) + more + "."
 
 
-def _meta(p: Passage) -> str:
+def _meta(p: Citation) -> str:
     bits = [escape_html(x) for x in (p.outlet, f"by {p.author}" if p.author else None, p.date) if x]
     return " · ".join(bits)
 
 
-def _highlighted(context: str, context_start: int, p: Passage) -> str:
+def _highlighted(context: str, context_start: int, p: Citation) -> str:
     """The passage around a citation, escaped, with the cited sentence in <mark>."""
     a, b = p.start - context_start, p.end - context_start
     parts = [shown(x, p.source) for x in (context[:a], context[a:b], context[b:])]
@@ -154,7 +151,7 @@ def sources_html(
     return head + '</div><div class="cw-sources">' + "".join(cards) + "</div>"
 
 
-def _whole(article: str | None, p: Passage, span_id: str) -> str:
+def _whole(article: str | None, p: Citation, span_id: str) -> str:
     if article is None:
         return '<div class="cw-meta">This article has been removed from the index, or changed, since this answer.</div>'
     a, b = max(0, p.start - ARTICLE_WINDOW), min(len(article), p.end + ARTICLE_WINDOW)

@@ -28,10 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from rag import Config, ingest
-from rag.corpus import read_document
-from rag.errors import RagError
-from rag.formats import SUPPORTED
+from rag import SUPPORTED_SUFFIXES as SUPPORTED
+from rag import Config, RagError, ingest, read_document
 
 from .limits import DOCUMENT_UPLOAD
 

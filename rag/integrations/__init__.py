@@ -1,0 +1,1 @@
+"""Citewise inside other frameworks (imported on demand, never by ``rag`` itself)."""
