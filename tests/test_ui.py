@@ -225,15 +225,20 @@ def test_an_article_with_html_and_markdown_renders_as_text(server: str) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(server)
-        for question in [
-            "What did Jan Leike write about the Quorble project?",
-            "What did the Quorble team test?",
-            "Where can I read the Quorble memo?",
-            "How is the Quorble formula written?",
-        ]:
+        for turn, question in enumerate(
+            [
+                "What did Jan Leike write about the Quorble project?",
+                "What did the Quorble team test?",
+                "Where can I read the Quorble memo?",
+                "How is the Quorble formula written?",
+            ],
+            start=1,
+        ):
             page.fill("#cw-question textarea", question)
             page.click("#cw-ask")
-            page.wait_for_function("document.querySelectorAll('#cw-chat .message').length > 0", timeout=60_000)
+            page.wait_for_function(  # this question's answer is in (a question and an answer per turn)
+                f"document.querySelectorAll('#cw-chat .message').length >= {2 * turn}", timeout=60_000
+            )
             page.wait_for_function(
                 "!document.querySelector('#cw-chat').innerText.includes('Searching the')", timeout=60_000
             )
