@@ -298,7 +298,7 @@ class _QuestionTerms:
 
     def canonical(self, found: list[str]) -> list[str]:
         """``found`` (terms of a text) with each sound-alike of a question's name read as
-        that name ("satskever" for the question's "sutskever"), so a misspelled name
+        that name ("lindkvist" for the question's "lindqvist"), so a misspelled name
         counts as present wherever the features look for the question's terms."""
         return [self.spelled.get(t, t) for t in found]
 
