@@ -286,12 +286,6 @@ def print_figures(f: dict[str, Any], title: str) -> None:
         )
 
 
-def use_models(path: Path) -> None:
-    """Answer with the models in ``path`` instead of the shipped ones (this process only)."""
-    scoring.MODEL_FILE = path
-    scoring.load_models.cache_clear()
-
-
 def gate(f: dict[str, Any], path: Path) -> list[str]:
     """Figures below a [min] floor or above a [max] ceiling of the TOML file at ``path``."""
     limits = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -323,7 +317,7 @@ def main() -> None:
     config = dataclasses.replace(config, answer_model=args.answer_model)
     holed_config = dataclasses.replace(holed_config, answer_model=args.answer_model)
     if args.models:
-        use_models(args.models)
+        scoring.use_model_file(args.models)
     common.print_build(b1, "articles")
     common.print_build(b2, "holed copies")
     ask("warm-up question", config=config)

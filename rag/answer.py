@@ -215,11 +215,12 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
         a, b = sentences[n]
         before = sentences[n - 1][0] if n > 0 else a
         after = sentences[n + 1][1] if n + 1 < len(sentences) else b
-        sentence_terms = q.canonical(terms(chunk.text[a:b]))
+        spelled = terms(chunk.text[a:b])
+        sentence_terms = q.canonical(spelled)
         present.append(set(sentence_terms))
         rows.append(_features(q, chunk.text, a, b, chunk.text[before:after], similarity, position, sentence_terms))
         # The rules model reads the question's terms as spelled (as when it was calibrated).
-        rows[-1]["plain_coverage"] = q.coverage(set(terms(chunk.text[a:b])))
+        rows[-1]["plain_coverage"] = q.coverage(set(spelled))
         rows[-1]["context_before"] = q.coverage(set(terms(chunk.text[before:b])))
     read = [position < config.k for position, *_ in spans]
     _add_relative_features(q, rows, present, read if any(read) else [True] * len(rows))

@@ -142,6 +142,24 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")  # noqa: UP017
 
 
+def _record(doc: Document, chunker: str, chunks: int, ingested: str) -> DocRecord:
+    """The record of ``doc`` (its commit marker), as stored with its ``chunks``."""
+    return DocRecord(
+        doc.source,
+        doc.sha256,
+        chunker,
+        doc.title,
+        doc.outlet,
+        doc.date,
+        doc.author,
+        path=doc.path,
+        kind=doc.kind,
+        pages=doc.pages,
+        ingested=ingested,
+        chunks=chunks,
+    )
+
+
 class _Ingest:
     """One ingest: plan what each file needs, then embed, copy, commit and remove."""
 
@@ -283,20 +301,7 @@ class _Ingest:
             self.report.unchanged.append(doc.source)
 
     def _record(self, doc: Document, chunks: int) -> DocRecord:
-        return DocRecord(
-            doc.source,
-            doc.sha256,
-            self.chunker,
-            doc.title,
-            doc.outlet,
-            doc.date,
-            doc.author,
-            path=doc.path,
-            kind=doc.kind,
-            pages=doc.pages,
-            ingested=_now(),
-            chunks=chunks,
-        )
+        return _record(doc, self.chunker, chunks, _now())
 
     def _copy(
         self, store: Store, doc: Document, donor: DocRecord, existing: dict[str, DocRecord], kinds: dict[str, str]
@@ -376,23 +381,7 @@ def _commit(
         if doc.source in existing:  # a new document has no chunks of an older version
             store.delete_stale_chunks(doc.source, doc.sha256)
     now = _now()
-    records = [
-        DocRecord(
-            d.source,
-            d.sha256,
-            chunker,
-            d.title,
-            d.outlet,
-            d.date,
-            d.author,
-            path=d.path,
-            kind=d.kind,
-            pages=d.pages,
-            ingested=now,
-            chunks=n,
-        )
-        for d, n in docs
-    ]
+    records = [_record(d, chunker, n, now) for d, n in docs]
     store.put_documents(records, [d.text for d, _ in docs])
     store.bump_version()
     for doc, _ in docs:

@@ -121,6 +121,14 @@ class Models:
     """How and on what the models were fitted (for the README and the benchmarks)."""
 
 
+def use_model_file(path: Path) -> None:
+    """Answer with the models in ``path`` from now on, in this process (benchmarks that
+    fit or compare models files)."""
+    global MODEL_FILE
+    MODEL_FILE = path
+    load_models.cache_clear()
+
+
 @lru_cache(maxsize=4)
 def load_models(path: Path | None = None) -> Models:
     """The fitted models (read once per process), from ``path`` or ``MODEL_FILE``."""

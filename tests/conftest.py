@@ -6,7 +6,8 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(config: Config, manage: bool = True, auth: tuple[str, str] | None = None) -> Iterator[str]:
+    """The web chat of ``config`` served on loopback (as ``rag ui`` serves it); yields its URL."""
+    from ui.app import build, launch_options
+
+    demo = build(config, manage=manage)
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        auth=auth,
+        **launch_options(config, manage=manage),
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

@@ -19,7 +19,7 @@ import pytest
 from rag import Answer, Citation, Config, Passage, ingest
 from ui.render import answer_markdown, escape_markdown, sources_html
 
-from .conftest import ANSWER_FIELDS, ROOT, SEEDS, assert_verbatim, free_port, wait_until_serving
+from .conftest import ANSWER_FIELDS, ROOT, SEEDS, assert_verbatim, free_port, serving, wait_until_serving
 
 CHROMIUM = "/usr/bin/chromium"
 XSS_ARTICLE = """Quorble project notes
@@ -327,27 +327,13 @@ def test_the_upload_route_is_closed_and_large_bodies_are_refused(server: str) ->
 def test_logins_are_rate_limited_per_address(ui_config: Config) -> None:
     import httpx
 
-    from ui.app import build, launch_options
-
-    demo = build(ui_config)
-    port = free_port()
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        auth=("reader", "correct horse"),
-        **launch_options(ui_config),
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/login"
+    with serving(ui_config, auth=("reader", "correct horse")) as server:
+        url = server + "login"
         codes = [httpx.post(url, data={"username": "reader", "password": f"guess{n}"}).status_code for n in range(5)]
         assert codes == [400] * 5
         blocked = httpx.post(url, data={"username": "reader", "password": "correct horse"})
         assert blocked.status_code == 429 and "Too many login attempts" in blocked.text
         assert blocked.headers["retry-after"] == "60"
-    finally:
-        demo.close()
 
 
 def test_the_chat_handler_bounds_what_a_client_sends(ui_config: Config) -> None:

@@ -9,7 +9,6 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,7 @@ import pytest
 from rag import Config, ask, documents, ingest
 from ui.uploads import MAX_UPLOAD_FILES, STAGED_TTL, Staging, add_staged, safe_name
 
-from .conftest import SEEDS, free_port
+from .conftest import SEEDS, serving
 from .samples import MARKDOWN_NOTE, NEWS_PAGE, make_pdf
 
 HEADERS = {"x-citewise-upload": "1", "content-type": "application/octet-stream"}
@@ -31,26 +30,6 @@ def seeded(tmp_path: Path) -> Config:
     config = Config(corpus_dir=corpus, index_dir=tmp_path / "index", embedder="hashing", max_upload_mb=1)
     ingest(config=config, progress=False)
     return config
-
-
-@contextmanager
-def serving(config: Config, manage: bool = True, auth: tuple[str, str] | None = None) -> Iterator[str]:
-    from ui.app import build, launch_options
-
-    demo = build(config, manage=manage)
-    port = free_port()
-    demo.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        auth=auth,
-        **launch_options(config, manage=manage),
-    )
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
 
 
 def upload(
