@@ -27,6 +27,7 @@ import os
 import struct
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -149,7 +150,8 @@ def export_graph(weights: Path, out: Path) -> None:
             "mask": {0: "batch", 1: "length"},
             "states": {0: "batch", 1: "length"},
         }
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter: no onnxscript needed
             torch.onnx.export(
                 Encoder().eval(),
                 example,

@@ -156,6 +156,7 @@ INTERNALS_MEASURED = {
     "chunk_sweep.py": {"rag.answer", "rag.evaluation", "rag.retrieval"},
     "common.py": {"rag.chrome", "rag.chunking", "rag.retrieval"},
     "fit_answerer.py": {"rag.answer", "rag.scoring"},
+    "ingest_speed.py": {"rag.chunking", "rag.embedding"},  # which word pieces each system's model reads
     "grounding_calibration.py": {"rag.answer", "rag.embedding", "rag.evaluation", "rag.grounding"},
     "grounding_contradictions.py": {"rag.contradiction", "rag.embedding", "rag.grounding"},
     "name_matching.py": {"rag.lexical"},
