@@ -422,7 +422,8 @@ def pooled_chunk_vectors(
 ) -> np.ndarray:
     """Each chunk's vector, mean-pooled over the token states of the sentences it covers:
     the sum of their token-state sums over the sum of their token counts, normalised.
-    ``sentences`` are sorted ``(start, end)`` offsets, ``sums`` and ``counts`` theirs."""
+    ``sentences`` are sorted ``(start, end)`` offsets, ``sums`` and ``counts`` theirs. A
+    chunk that covers no whole sentence gets a zero row."""
     starts = [a for a, _ in sentences]
     out = np.zeros((len(chunks), sums.shape[1]), dtype=np.float32)
     for row, c in enumerate(chunks):
@@ -486,11 +487,11 @@ class _Batcher:
                 n = len(p.sentences)
                 s, c = sums[at : at + n], counts[at : at + n]
                 at += n
-                out.append(
-                    _Vectors(
-                        p.doc, p.chunks, pooled_chunk_vectors(p.chunks, p.sentences, s, c), p.sentences, normalise(s)
-                    )
-                )
+                pooled = pooled_chunk_vectors(p.chunks, p.sentences, s, c)
+                alone = [i for i, v in enumerate(pooled) if not v.any()]  # no whole sentence inside: embed it
+                if alone:
+                    pooled[alone] = self.embedder.embed([p.chunks[i].text for i in alone])
+                out.append(_Vectors(p.doc, p.chunks, pooled, p.sentences, normalise(s)))
             return out
         texts = [p.doc.text[c.start : c.end] for p in waiting for c in p.chunks]
         texts += [p.doc.text[a:b] for p in waiting for a, b in p.sentences]
