@@ -26,7 +26,8 @@ from typing import Any, ParamSpec, TypeVar
 import rag
 from rag import Config, ingest
 from rag.chrome import content_spans
-from rag.chunking import chunk_text
+from rag.chunking import Chunk, chunk_text
+from rag.ingest import pooled_chunk_vectors
 from rag.retrieval import rank, searcher
 
 CACHE = Path("/tmp/citewise-bench")
@@ -209,10 +210,23 @@ def stale_documents(config: Config, texts: dict[str, str]) -> list[str]:
 
 
 def vectors_current(config: Config, sample: int = 20) -> bool:
-    """Do cached chunk vectors match what the current embedder computes (a sample of them)?"""
+    """Do cached chunk vectors match what the current ingest computes (a sample of them)?
+    A chunk of a document with sentence vectors is pooled from its sentences' token states
+    (``rag.ingest.pooled_chunk_vectors``); one without is embedded directly."""
     s = searcher(config)
     picks = random.Random(0).sample(s.chunks, min(sample, len(s.chunks)))
-    for vector in s.embedder.embed([c.text for c in picks]):
+    for c in picks:
+        _, metas = s.store.sentence_rows(c.source, c.sha256)
+        spans = sorted((int(m["start"]), int(m["end"])) for m in metas)
+        spans = [(a, b) for a, b in spans if c.start <= a and b <= c.end]
+        sums = getattr(s.embedder, "sums", None)
+        if spans and sums is not None:
+            text = s.store.document_text(c.source)
+            vector = pooled_chunk_vectors(
+                [Chunk(c.start, c.end, c.text, 0)], spans, *sums([text[a:b] for a, b in spans])
+            )[0]
+        else:
+            vector = s.embedder.embed([c.text])[0]
         nearest = s.store.nearest(vector, 1)
         if not nearest or nearest[0][1] < 0.999:
             return False

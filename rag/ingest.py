@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -353,17 +355,15 @@ class _Ingest:
                     config.chunk_tokens,
                 )
         total = sum(len(pieces[d.source]) + len(spans[d.source]) for d in todo)
-        batcher = _Batcher(store, self.embedder, self.chunker, existing, self.report, _progress(total, self.progress))
-        batcher.total, batcher.on_progress, batcher.kinds = total, self.on_progress, kinds
+        writer = _Writer(store, self.chunker, existing, self.report, kinds)
+        batcher = _Batcher(self.embedder, writer, _progress(total, self.progress), total, self.on_progress)
         try:
             for doc in todo:
-                batcher.expect(doc, len(pieces[doc.source]), len(spans[doc.source]))
-                for n, c in enumerate(pieces[doc.source]):
-                    batcher.add(_Item(doc, "chunk", n, c.start, c.end))
-                for a, b in spans[doc.source]:
-                    batcher.add(_Item(doc, "sentence", 0, a, b))
-            batcher.flush(final=True)
+                batcher.add(doc, pieces[doc.source], spans[doc.source])
+            batcher.flush()
+            writer.finish()
         finally:
+            writer.close()
             batcher.bar.close()
 
 
@@ -394,64 +394,122 @@ def _commit(
             report.added.append(doc.source)
 
 
-@dataclass(frozen=True)
-class _Item:
+@dataclass
+class _Piece:
+    """One document's pieces to embed: its chunks and its sentences (offsets)."""
+
     doc: Document
-    kind: str  # "chunk" or "sentence"
-    index: int
-    start: int
-    end: int
+    chunks: list[Chunk]
+    sentences: list[tuple[int, int]]
+
+    def texts(self) -> int:
+        return len(self.chunks) + len(self.sentences)
+
+
+@dataclass
+class _Vectors:
+    """What the writer stores for one document: its chunk and sentence vectors."""
+
+    doc: Document
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray
+    sentences: list[tuple[int, int]]
+    sentence_vectors: np.ndarray
+
+
+def pooled_chunk_vectors(
+    chunks: list[Chunk], sentences: list[tuple[int, int]], sums: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """Each chunk's vector, mean-pooled over the token states of the sentences it covers:
+    the sum of their token-state sums over the sum of their token counts, normalised.
+    ``sentences`` are sorted ``(start, end)`` offsets, ``sums`` and ``counts`` theirs. A
+    chunk that covers no whole sentence gets a zero row."""
+    starts = [a for a, _ in sentences]
+    out = np.zeros((len(chunks), sums.shape[1]), dtype=np.float32)
+    for row, c in enumerate(chunks):
+        lo, hi = bisect_left(starts, c.start), bisect_left(starts, c.end)
+        covered = [i for i in range(lo, hi) if sentences[i][1] <= c.end]
+        if covered:
+            out[row] = sums[covered].sum(0) / max(float(counts[covered].sum()), 1e-9)
+    return normalise(out)
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 class _Batcher:
-    """Embeds chunks and sentences in batches that span documents (small batches waste the
-    CPU), and commits each document once all of its pieces are stored."""
+    """Embeds whole documents in groups of about ``SIZE`` texts (small batches waste the
+    CPU; the embedder buckets each group by length) and hands their vectors to the writer.
 
-    SIZE = 64
-    """Texts embedded together."""
-    WRITE = 512
-    """Embedded pieces written to Chroma together."""
+    With sentence vectors and an embedder that gives token-state sums, each sentence is
+    embedded once and each chunk's vector is pooled from its sentences' token states
+    (``pooled_chunk_vectors``): every token is run through the model once, not twice."""
 
-    def __init__(
-        self, store: Store, embedder: Any, chunker: str, existing: dict[str, DocRecord], report: IngestReport, bar: Any
-    ) -> None:
-        self.store, self.embedder, self.chunker = store, embedder, chunker
-        self.existing, self.report, self.bar = existing, report, bar
-        self.items: list[_Item] = []
-        self.pending: list[tuple[_Item, np.ndarray]] = []
-        self.remaining: dict[str, int] = {}
-        self.chunks: dict[str, int] = {}
-        self.kinds: dict[str, str] = {}
-        self.on_progress: Progress | None = None
-        self.total = 0
-        """Texts this ingest embeds (for the time estimate of a large one)."""
+    SIZE = 1024
+    """Texts (chunks and sentences) embedded together."""
+
+    def __init__(self, embedder: Any, writer: _Writer, bar: Any, total: int, on_progress: Progress | None) -> None:
+        self.embedder, self.writer, self.bar = embedder, writer, bar
+        self.total, self.on_progress = total, on_progress
+        self.waiting: list[_Piece] = []
+        self.done = 0
         self._started = time.perf_counter()
 
-    def expect(self, doc: Document, chunks: int, sentences: int) -> None:
-        self.remaining[doc.source] = chunks + sentences
-        self.chunks[doc.source] = chunks
-
-    def add(self, item: _Item) -> None:
-        self.items.append(item)
-        if len(self.items) >= self.SIZE:
+    def add(self, doc: Document, chunks: list[Chunk], sentences: list[tuple[int, int]]) -> None:
+        self.waiting.append(_Piece(doc, chunks, sentences))
+        if sum(p.texts() for p in self.waiting) >= self.SIZE:
             self.flush()
 
-    def flush(self, final: bool = False) -> None:
-        """Embed the waiting pieces; write them (and commit the documents they complete)
-        once enough are waiting, or at the end: Chroma pays a fixed cost per write."""
-        items, self.items = self.items, []
-        if items:
-            vectors = self.embedder.embed([it.doc.text[it.start : it.end] for it in items])
-            self.pending += list(zip(items, vectors, strict=True))
-            first = self.report.embedded == 0
-            self.report.embedded += len(items)
-            self.bar.update(len(items))
-            if self.on_progress is not None:
-                self.on_progress(self.report.embedded, self.total)
-            if first and self.total > LARGE_INGEST:
-                self._estimate(len(items))
-        if self.pending and (final or len(self.pending) >= self.WRITE):
-            self._write()
+    def flush(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        if not waiting:
+            return
+        self.writer.put(self._vectors(waiting))
+        texts = sum(p.texts() for p in waiting)
+        first = self.done == 0
+        self.done += texts
+        self.bar.update(texts)
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total)
+        if first and self.total > LARGE_INGEST:
+            self._estimate(texts)
+
+    def _vectors(self, waiting: list[_Piece]) -> list[_Vectors]:
+        dim = int(self.embedder.dim)
+        out: list[_Vectors] = []
+        if hasattr(self.embedder, "sums") and all(p.sentences for p in waiting if p.chunks):
+            texts = [p.doc.text[a:b] for p in waiting for a, b in p.sentences]
+            sums, counts = self.embedder.sums(texts) if texts else (np.zeros((0, dim)), np.zeros(0))
+            at = 0
+            for p in waiting:
+                n = len(p.sentences)
+                s, c = sums[at : at + n], counts[at : at + n]
+                at += n
+                pooled = pooled_chunk_vectors(p.chunks, p.sentences, s, c)
+                alone = [i for i, v in enumerate(pooled) if not v.any()]  # no whole sentence inside: embed it
+                if alone:
+                    pooled[alone] = self.embedder.embed([p.chunks[i].text for i in alone])
+                out.append(_Vectors(p.doc, p.chunks, pooled, p.sentences, normalise(s)))
+            return out
+        texts = [p.doc.text[c.start : c.end] for p in waiting for c in p.chunks]
+        texts += [p.doc.text[a:b] for p in waiting for a, b in p.sentences]
+        vectors = self.embedder.embed(texts) if texts else np.zeros((0, dim), dtype=np.float32)
+        chunks_at, sentences_at = 0, sum(len(p.chunks) for p in waiting)
+        for p in waiting:
+            c, n = len(p.chunks), len(p.sentences)
+            out.append(
+                _Vectors(
+                    p.doc,
+                    p.chunks,
+                    vectors[chunks_at : chunks_at + c],
+                    p.sentences,
+                    vectors[sentences_at : sentences_at + n],
+                )
+            )
+            chunks_at, sentences_at = chunks_at + c, sentences_at + n
+        return out
 
     def _estimate(self, done: int) -> None:
         rate = done / max(time.perf_counter() - self._started, 1e-6)
@@ -467,37 +525,68 @@ class _Batcher:
             rate,
         )
 
-    def _write(self) -> None:
-        pending, self.pending = self.pending, []
-        chunks = [(it, v) for it, v in pending if it.kind == "chunk"]
-        sentences = [(it, v) for it, v in pending if it.kind == "sentence"]
+
+class _Writer:
+    """Writes embedded documents to Chroma and commits them, on a thread of its own so the
+    writes overlap with embedding the next group. Groups are written in order; an error
+    is raised again in the ingest's thread (at its next ``put`` or at ``finish``)."""
+
+    def __init__(
+        self, store: Store, chunker: str, existing: dict[str, DocRecord], report: IngestReport, kinds: dict[str, str]
+    ) -> None:
+        self.store, self.chunker, self.existing, self.report, self.kinds = store, chunker, existing, report, kinds
+        self.queue: queue.Queue[list[_Vectors] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="rag-ingest-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, group: list[_Vectors]) -> None:
+        self._raise()
+        self.queue.put(group)
+
+    def finish(self) -> None:
+        self.close()
+        self._raise()
+
+    def close(self) -> None:
+        """Wait for the groups handed over so far to be written (or to fail)."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _run(self) -> None:
+        while (group := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._write(group)
+                except BaseException as exc:  # handed to the ingest's thread
+                    self.error = exc
+
+    def _write(self, group: list[_Vectors]) -> None:
+        chunks = [(v.doc, n, c, v.chunk_vectors[n]) for v in group for n, c in enumerate(v.chunks)]
+        sentences = [(v.doc, a, b, v.sentence_vectors[i]) for v in group for i, (a, b) in enumerate(v.sentences)]
         if chunks:
             self.store.add_chunks(
-                ids=[chunk_id(it.doc, it.index) for it, _ in chunks],
-                vectors=np.stack([v for _, v in chunks]),
-                texts=[it.doc.text[it.start : it.end] for it, _ in chunks],
-                metas=[_chunk_metadata(it.doc, it.start, it.end, it.index) for it, _ in chunks],
+                ids=[chunk_id(d, n) for d, n, _, _ in chunks],
+                vectors=np.stack([x for _, _, _, x in chunks]),
+                texts=[c.text for _, _, c, _ in chunks],
+                metas=[_chunk_metadata(d, c.start, c.end, n) for d, n, c, _ in chunks],
             )
         if sentences:
             self.store.add_sentences(
-                ids=[sentence_id(it.doc.source, it.doc.sha256, it.start, it.end) for it, _ in sentences],
-                vectors=np.stack([v for _, v in sentences]),
-                metas=[
-                    {"source": it.doc.source, "sha256": it.doc.sha256, "start": it.start, "end": it.end}
-                    for it, _ in sentences
-                ],
+                ids=[sentence_id(d.source, d.sha256, a, b) for d, a, b, _ in sentences],
+                vectors=np.stack([x for _, _, _, x in sentences]),
+                metas=[{"source": d.source, "sha256": d.sha256, "start": a, "end": b} for d, a, b, _ in sentences],
             )
-        complete = []
-        for it, _ in pending:
-            self.remaining[it.doc.source] -= 1
-            if self.remaining[it.doc.source] == 0:
-                complete.append(it.doc)
-        if complete:
-            self._commit(complete)
-
-    def _commit(self, docs: list[Document]) -> None:
-        counted = [(d, self.chunks[d.source]) for d in docs]
-        _commit(self.store, counted, self.chunker, self.existing, self.report, self.kinds)
+        self.report.embedded += len(chunks) + len(sentences)
+        _commit(
+            self.store, [(v.doc, len(v.chunks)) for v in group], self.chunker, self.existing, self.report, self.kinds
+        )
 
 
 def chunk_id(doc: Document, index: int) -> str:
@@ -520,4 +609,5 @@ def _progress(total: int, enabled: bool) -> Any:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="Embedding chunks and sentences", unit="text")
+    # tqdm shows texts/s and the time left ([elapsed<remaining, rate]).
+    return tqdm(total=total, desc="Embedding chunks and sentences", unit=" texts", mininterval=1.0)

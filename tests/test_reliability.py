@@ -27,7 +27,7 @@ from rag.embedding import get_embedder
 from rag.ingest import _Batcher
 from rag.store import Store
 
-_Batcher.WRITE = 64  # write (and commit) every few documents, as on a large corpus
+_Batcher.SIZE = 64  # embed, write and commit every few documents, as on a large corpus
 real_put = Store.put_documents
 def put_documents(self, records, texts):
     real_put(self, records, texts)
@@ -196,7 +196,7 @@ def test_an_ingest_that_stopped_halfway_warns_and_a_removal_does_not(
     def crash(texts: list[str]) -> None:
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(embedder, "embed", crash)
+    monkeypatch.setattr(embedder, "sums", crash)  # sentences and pooled chunks
     with pytest.raises(RuntimeError):
         ingest(config=built, progress=False)
     monkeypatch.undo()
