@@ -528,8 +528,9 @@ SUPPORT_SIMILARITY = 0.15
 """A sentence backs the answer when it holds the same answer value and its similarity to
 the question is within this much of the answer sentence's."""
 CONFLICT_SCORE = 0.7
+"""With the "rules" answer model, sentences scoring at least this share of the best one can
+disagree with it (the fitted model has its own bar, ``Models.plausible_above``)."""
 MAX_VERSIONS = 4
-"""Sentences scoring at least this share of the best one can disagree with it."""
 
 
 def _key_values(question: str, kind: str | None, cand: Candidate, anchors: list[str]) -> set[str]:
@@ -598,7 +599,13 @@ CITES_PER_VERSION = 2
 
 
 def _conflicts(
-    question: str, kind: str | None, anchors: list[str], ranked: list[Candidate], deep: list[Candidate], s: Searcher
+    question: str,
+    kind: str | None,
+    anchors: list[str],
+    ranked: list[Candidate],
+    deep: list[Candidate],
+    s: Searcher,
+    bar: float = CONFLICT_SCORE,
 ) -> list[tuple[Version, list[Candidate]]]:
     """Versions of the asked date/number/title that relevant sentences of different
     articles disagree on, each with the sentences that give it, best first. A witness is
@@ -607,7 +614,7 @@ def _conflicts(
     as the best witness ("birth parents" is not "the other parent")."""
     if kind is None or not ranked:
         return []
-    witnesses = [c for c in ranked if c.score >= CONFLICT_SCORE * ranked[0].score]
+    witnesses = [c for c in ranked if c.score >= bar * ranked[0].score]
     if kind in ANCHORED_KINDS:  # a sentence naming the person is a witness even if ranked lower
         witnesses += [
             c
@@ -677,7 +684,8 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     chosen = select(text, ranked, s, config, sure)
     if not chosen:
         return Answer(refusal(text, ranked, s), False, [], articles=len(s.docs), confidence=sure)
-    conflicts = _conflicts(text, kind, anchors, ranked, deep, s)
+    bar = load_models().plausible_above if config.answer_model == "fitted" else CONFLICT_SCORE
+    conflicts = _conflicts(text, kind, anchors, ranked, deep, s, bar)
     shown: list[Version] = []
     if conflicts:
         chosen = [c for _, cited in conflicts for c in cited]

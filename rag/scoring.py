@@ -117,6 +117,10 @@ class Models:
     """Answerability probability under which the answerer refuses."""
     second_above: float
     """Relative score (best sentence = 1.0) above which the runner-up sentence is quoted too."""
+    plausible_above: float
+    """Relative score above which a sentence is a plausible answer too: as close to the
+    best as the sentence holding the answer lies in 90 % of the fitting questions. Such a
+    sentence may state another version of the answer (a conflict)."""
     about: dict[str, Any]
     """How and on what the models were fitted (for the README and the benchmarks)."""
 
@@ -139,7 +143,12 @@ def load_models(path: Path | None = None) -> Models:
     if sentence.features != SENTENCE_FEATURES or answerable.features != ANSWERABILITY_FEATURES:
         raise ValueError(f"{path} was fitted for other features: run python benchmarks/fit_answerer.py")
     return Models(
-        sentence, answerable, float(data["refuse_below"]), float(data.get("second_above", 2.0)), data.get("about", {})
+        sentence,
+        answerable,
+        float(data["refuse_below"]),
+        float(data.get("second_above", 2.0)),
+        float(data.get("plausible_above", 1.0)),
+        data.get("about", {}),
     )
 
 

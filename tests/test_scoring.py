@@ -47,6 +47,8 @@ def test_parameters_are_plain_data_for_the_current_features() -> None:
     assert "i % 3 == 1" in data["about"]["data"]  # fitted on the fitting split, not the seeds
     models = load_models()
     assert 0 < models.refuse_below < 1
+    # a conflict's witness may rank further below the best sentence than a quoted runner-up
+    assert 0 < models.plausible_above < models.second_above <= 1
     assert all(np.isfinite(models.sentence.weights)) and all(np.isfinite(models.answerable.weights))
 
 
