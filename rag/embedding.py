@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 import numpy as np
 
 from .errors import ConfigError
+from .minilm import padded
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -136,12 +137,8 @@ class MiniLMEmbedder:
 
     def _forward(self, ids_list: list[list[int]]) -> np.ndarray:
         w = self._w
-        n, length = len(ids_list), max(len(ids) for ids in ids_list)
-        ids = np.zeros((n, length), dtype=np.int64)
-        mask = np.zeros((n, length), dtype=np.float32)
-        for row, seq in enumerate(ids_list):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1.0
+        ids, mask = padded(ids_list)
+        n, length = ids.shape
         x = (
             w["embeddings.word_embeddings.weight"][ids]
             + w["embeddings.position_embeddings.weight"][:length][None]

@@ -220,12 +220,7 @@ class OnnxMiniLM:
 
     def states(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Token states (n, length, dim) and mask (n, length) of one batch of word-piece ids."""
-        n, length = len(batch), max(len(ids) for ids in batch)
-        ids = np.zeros((n, length), dtype=np.int64)
-        mask = np.zeros((n, length), dtype=np.float32)
-        for row, seq in enumerate(batch):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1.0
+        ids, mask = padded(batch)
         words = np.ascontiguousarray(self._words[ids])
         with self._lock:
             (states,) = self._session.run(None, {"words": words, "mask": mask})
@@ -267,3 +262,14 @@ def buckets(lengths: list[int], budget: int = TOKEN_BUDGET, most: int = MAX_BATC
         batch.append(i)
     if batch:
         yield batch
+
+
+def padded(batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Word-piece ids padded to the longest (n, length) and their mask (1.0 on real tokens)."""
+    n, length = len(batch), max(len(ids) for ids in batch)
+    ids = np.zeros((n, length), dtype=np.int64)
+    mask = np.zeros((n, length), dtype=np.float32)
+    for row, seq in enumerate(batch):
+        ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1.0
+    return ids, mask
