@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Protocol, cast
 import numpy as np
 
 from .errors import ConfigError
-from .minilm import padded
+from .minilm import MAX_TOKENS, padded
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
     from .minilm import OnnxMiniLM
 
-MAX_TOKENS = 256  # what sentence-transformers uses for all-MiniLM-L6-v2
 _BATCH = 32
 SMALL_BATCH = 8
 

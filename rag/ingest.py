@@ -39,6 +39,7 @@ from .config import Config
 from .corpus import Document, Found, Skipped, read_files, unique_name
 from .embedding import get_embedder
 from .errors import RagError
+from .minilm import normalise
 from .store import DocRecord, Store, sentence_id
 
 log = logging.getLogger("rag")
@@ -432,11 +433,6 @@ def pooled_chunk_vectors(
         if covered:
             out[row] = sums[covered].sum(0) / max(float(counts[covered].sum()), 1e-9)
     return normalise(out)
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 class _Batcher:

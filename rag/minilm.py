@@ -215,9 +215,6 @@ class OnnxMiniLM:
     def tokenize(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self._tokenizer.encode_batch(texts)]
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.encode(text).ids)
-
     def states(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Token states (n, length, dim) and mask (n, length) of one batch of word-piece ids."""
         ids, mask = padded(batch)
