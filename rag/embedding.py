@@ -74,7 +74,6 @@ class MiniLMEmbedder:
 
     name = "all-MiniLM-L6-v2"
     dim = 384
-    _heads = 12
 
     def __init__(self, path: Path | None = None) -> None:
         from safetensors.numpy import load_file
@@ -85,7 +84,6 @@ class MiniLMEmbedder:
         self._tokenizer: Tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._layers = sum(1 for k in self._w if k.endswith("attention.self.query.weight"))
         from threadpoolctl import ThreadpoolController
 
         self._blas = ThreadpoolController()
@@ -97,6 +95,11 @@ class MiniLMEmbedder:
         self._root = root
         self._onnx: OnnxMiniLM | None = None
         self._onnx_lock = threading.Lock()
+
+    @property
+    def weights(self) -> dict[str, np.ndarray]:
+        """The model's weights by name, the encoder's projection matrices transposed (``x @ W``)."""
+        return self._w
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.encode(text).ids)
@@ -135,49 +138,58 @@ class MiniLMEmbedder:
         return out
 
     def _forward(self, ids_list: list[list[int]]) -> np.ndarray:
-        w = self._w
         ids, mask = padded(ids_list)
-        n, length = ids.shape
-        x = (
-            w["embeddings.word_embeddings.weight"][ids]
-            + w["embeddings.position_embeddings.weight"][:length][None]
-            + w["embeddings.token_type_embeddings.weight"][0][None, None]
-        )
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        head = self.dim // self._heads
-        for i in range(self._layers):
-            p = f"encoder.layer.{i}."
-
-            def lin(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                flat = h.reshape(-1, h.shape[-1]) @ w[p + name + ".weight"]
-                flat += w[p + name + ".bias"]
-                return cast(np.ndarray, flat.reshape(n, length, -1))
-
-            def split(h: np.ndarray) -> np.ndarray:
-                return h.reshape(n, length, self._heads, head).transpose(0, 2, 1, 3)
-
-            q = split(lin(x, "attention.self.query"))
-            k = split(lin(x, "attention.self.key"))
-            v = split(lin(x, "attention.self.value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
-            x = _layer_norm(
-                lin(ctx, "attention.output.dense") + x,
-                w[p + "attention.output.LayerNorm.weight"],
-                w[p + "attention.output.LayerNorm.bias"],
-            )
-            h = _gelu(lin(x, "intermediate.dense"))
-            x = _layer_norm(
-                lin(h, "output.dense") + x,
-                w[p + "output.LayerNorm.weight"],
-                w[p + "output.LayerNorm.bias"],
-            )
+        x = bert_states(self._w, ids, mask)
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return cast(np.ndarray, (pooled / np.maximum(norms, 1e-12)).astype(np.float32))
+
+
+def bert_states(
+    w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None = None, heads: int = 12
+) -> np.ndarray:
+    """The BERT forward pass in NumPy: token states (n, length, dim) of padded word-piece
+    ``ids`` (n, length) under ``mask``, with ``types`` (0/1 per token: the second text of a
+    pair) or type 0 throughout. ``w`` holds the weights by their safetensors names, the
+    encoder's projection matrices pre-transposed (``x @ W``)."""
+    n, length = ids.shape
+    table = w["embeddings.token_type_embeddings.weight"]
+    x = (
+        w["embeddings.word_embeddings.weight"][ids]
+        + w["embeddings.position_embeddings.weight"][:length][None]
+        + (table[0][None, None] if types is None else table[types])
+    )
+    x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+    dim = x.shape[-1]
+    bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+    head = dim // heads
+    layers = sum(1 for k in w if k.endswith("attention.self.query.weight"))
+    for i in range(layers):
+        p = f"encoder.layer.{i}."
+
+        def lin(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
+            flat = h.reshape(-1, h.shape[-1]) @ w[p + name + ".weight"]
+            flat += w[p + name + ".bias"]
+            return cast(np.ndarray, flat.reshape(n, length, -1))
+
+        def split(h: np.ndarray) -> np.ndarray:
+            return h.reshape(n, length, heads, head).transpose(0, 2, 1, 3)
+
+        q = split(lin(x, "attention.self.query"))
+        k = split(lin(x, "attention.self.key"))
+        v = split(lin(x, "attention.self.value"))
+        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + bias
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, dim)
+        x = _layer_norm(
+            lin(ctx, "attention.output.dense") + x,
+            w[p + "attention.output.LayerNorm.weight"],
+            w[p + "attention.output.LayerNorm.bias"],
+        )
+        h = _gelu(lin(x, "intermediate.dense"))
+        x = _layer_norm(lin(h, "output.dense") + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+    return x
 
 
 _WORD = re.compile(r"\w+")

@@ -29,7 +29,7 @@ import struct
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -93,13 +93,14 @@ def word_table(weights: Path) -> np.ndarray:
     return np.memmap(weights, dtype=np.float32, mode="r", offset=8 + size + begin, shape=tuple(entry["shape"]))
 
 
-def export_graph(weights: Path, out: Path) -> None:
-    """Export the encoder (everything after the word-embedding lookup) of the BERT in
-    ``weights`` to an ONNX graph at ``out``, written atomically."""
+def torch_encoder(w: dict[str, Any], trainable: Container[str] = ()) -> Any:
+    """The BERT encoder of the weights ``w`` (everything after the word-embedding lookup)
+    as a torch module: ``forward(words, mask, types=None)`` -> token states. Weights
+    named in ``trainable`` get gradients (the reader's fitting, ``benchmarks/fit_reader.py``);
+    the rest are frozen. ``types`` (int64, 0 or 1 per token) marks the second text of a
+    pair; without it every token is of type 0, as when embedding."""
     import torch
-    from safetensors.torch import load_file
 
-    w = {k: v for k, v in load_file(str(weights)).items() if k != _WORDS and v.is_floating_point()}
     layers = sum(1 for k in w if k.endswith("attention.self.query.weight"))
     heads, dim = 12, int(w["embeddings.LayerNorm.weight"].shape[0])
 
@@ -107,7 +108,7 @@ def export_graph(weights: Path, out: Path) -> None:
         def __init__(self) -> None:
             super().__init__()
             self.p = torch.nn.ParameterDict(
-                {k.replace(".", "__"): torch.nn.Parameter(v, requires_grad=False) for k, v in w.items()}
+                {k.replace(".", "__"): torch.nn.Parameter(v, requires_grad=k in trainable) for k, v in w.items()}
             )
 
         def g(self, name: str) -> torch.Tensor:
@@ -119,10 +120,12 @@ def export_graph(weights: Path, out: Path) -> None:
         def norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
             return torch.nn.functional.layer_norm(x, (dim,), self.g(name + ".weight"), self.g(name + ".bias"), 1e-12)
 
-        def forward(self, words: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        def forward(self, words: torch.Tensor, mask: torch.Tensor, types: torch.Tensor | None = None) -> torch.Tensor:
             n, length = words.shape[0], words.shape[1]
             x = words + self.g("embeddings.position_embeddings.weight")[:length].unsqueeze(0)
-            x = self.norm(x + self.g("embeddings.token_type_embeddings.weight")[0], "embeddings.LayerNorm")
+            table = self.g("embeddings.token_type_embeddings.weight")
+            x = x + (table[0] if types is None else table[types])
+            x = self.norm(x, "embeddings.LayerNorm")
             bias = ((1.0 - mask) * -1e9)[:, None, None, :]
             head = dim // heads
             for i in range(layers):
@@ -141,6 +144,18 @@ def export_graph(weights: Path, out: Path) -> None:
                 x = self.norm(self.lin(h, p + "output.dense") + x, p + "output.LayerNorm")
             return x
 
+    return Encoder()
+
+
+def export_graph(weights: Path, out: Path) -> None:
+    """Export the encoder (everything after the word-embedding lookup) of the BERT in
+    ``weights`` to an ONNX graph at ``out``, written atomically."""
+    import torch
+    from safetensors.torch import load_file
+
+    w = {k: v for k, v in load_file(str(weights)).items() if k != _WORDS and v.is_floating_point()}
+    dim = int(w["embeddings.LayerNorm.weight"].shape[0])
+
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=out.name, suffix=".tmp", dir=out.parent)
     os.close(fd)
@@ -154,7 +169,7 @@ def export_graph(weights: Path, out: Path) -> None:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter: no onnxscript needed
             torch.onnx.export(
-                Encoder().eval(),
+                torch_encoder(w).eval(),
                 example,
                 tmp,
                 input_names=["words", "mask"],
