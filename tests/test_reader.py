@@ -1,0 +1,82 @@
+"""The reader (rag/reader.py): plain-data parameters fitted on the fitting split, the same
+logits in NumPy as in the torch module it was fitted as, and pairs read as pairs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedding import model_path
+from rag.reader import HEAD, READER_FILE, Reader, encode_pairs, get_reader, pair_tokenizer
+
+QUESTION = "In what year did the harbour bridge open to traffic?"
+SENTENCES = [
+    "The harbour bridge opened to traffic in 1932, four years after work began.",
+    "The harbour is home to a large fleet of ferries.",
+    "Its steel arch was painted grey by a crew of sixty workers.",
+    "The opera house was completed decades later.",
+]
+
+
+def test_parameters_are_plain_data_fitted_on_the_fitting_split() -> None:
+    from safetensors import safe_open
+
+    assert READER_FILE.stat().st_size < 25_000_000
+    with safe_open(str(READER_FILE), "np") as f:
+        about = json.loads((f.metadata() or {})["about"])
+        keys = set(f.keys())
+    assert "i % 3 == 1" in about["data"]  # not the measuring or reserved splits, not the seeds
+    assert set(HEAD) <= keys
+    reader = get_reader()
+    assert reader.info.layers and max(reader.info.layers) < about["depth"]
+    # the held-out articles: the reader picks the answering sentence more often than the cosine
+    assert about["held_out"]["reader_top1"] > about["held_out"]["cosine_top1"]
+
+
+def test_answering_sentence_scores_highest_and_order_does_not_matter() -> None:
+    reader = get_reader()
+    logits = reader.logits(QUESTION, SENTENCES)
+    assert logits.shape == (len(SENTENCES),) and np.all(np.isfinite(logits))
+    assert int(np.argmax(logits)) == 0
+    # each pair is read on its own: batching and padding change nothing
+    alone = np.array([reader.logits(QUESTION, [s])[0] for s in SENTENCES])
+    np.testing.assert_allclose(alone, logits, atol=1e-4)
+    assert reader.logits(QUESTION, []).shape == (0,)
+
+
+def test_numpy_logits_match_the_torch_module_it_was_fitted_as() -> None:
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        import fit_reader
+    finally:
+        sys.path.pop(0)
+    from safetensors.numpy import load_file
+
+    reader = get_reader()
+    model = fit_reader.Model(reader.info.about["depth"], len(reader.info.layers))
+    fitted = {k: torch.from_numpy(v.astype(np.float32)) for k, v in load_file(str(READER_FILE)).items()}
+    with torch.no_grad():
+        for key in model.names:
+            model.encoder.g(key).copy_(fitted[key])
+        model.head.weight.copy_(fitted[HEAD[0]].reshape(1, -1))
+        model.head.bias.copy_(fitted[HEAD[1]])
+        tokenizer = pair_tokenizer(model_path())
+        expected = model.logits(*encode_pairs(tokenizer, [(QUESTION, s) for s in SENTENCES])).numpy()
+    np.testing.assert_allclose(reader.logits(QUESTION, SENTENCES), expected, atol=1e-3)
+
+
+def test_long_pairs_are_truncated_not_refused() -> None:
+    logits = get_reader().logits(QUESTION * 20, ["word " * 500])
+    assert logits.shape == (1,) and np.isfinite(logits[0])
+
+
+def test_missing_weights_say_how_to_make_them(tmp_path: Path) -> None:
+    from rag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"fit_reader\.py"):
+        Reader(tmp_path / "reader.safetensors")
