@@ -239,6 +239,9 @@ def test_an_article_with_html_and_markdown_renders_as_text(server: str) -> None:
             page.wait_for_function(  # this question's answer is in (a question and an answer per turn)
                 f"document.querySelectorAll('#cw-chat .message').length >= {2 * turn}", timeout=60_000
             )
+            page.wait_for_function(  # the question is shown with its placeholder, then the answer replaces it
+                "q => document.querySelector('#cw-chat').innerText.includes(q)", arg=question, timeout=60_000
+            )
             page.wait_for_function(
                 "!document.querySelector('#cw-chat').innerText.includes('Searching the')", timeout=60_000
             )
