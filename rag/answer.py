@@ -41,6 +41,7 @@ from .question import (
     names,
     wants_name,
 )
+from .reader import READ, get_reader
 from .retrieval import Searcher, clean_history, clean_question, rank, searcher
 from .scoring import SENTENCE_FEATURES, load_models, sigmoid
 from .spans import Citation
@@ -228,8 +229,9 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
     passages_missing = q.missing_share(retrieved)
     for r in rows:
         r["passages_missing"] = passages_missing
+    fitted = _read(query, rows, [chunk.text[sents[n][0] : sents[n][1]] for _, chunk, sents, n in spans])
     if config.answer_model == "fitted":
-        logits = load_models().sentence.logits(np.array([[r[f] for f in SENTENCE_FEATURES] for r in rows]))
+        logits = fitted
     else:
         logits = np.array([sum(w * r[f] for f, w in WEIGHTS.items()) for r in rows])
     top = float(logits.max())
@@ -248,6 +250,24 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
         for (position, chunk, sentences, n), r, logit in zip(spans, rows, logits, strict=True)
     ]
     return sorted(out, key=lambda c: -c.logit)
+
+
+def _read(question: str, rows: list[dict[str, float]], texts: list[str]) -> np.ndarray:
+    """The fitted score of each candidate (also stored as its ``fitted`` feature): the
+    sentence model's best ``READ`` are read with the question by the reader, and the
+    rerank model weighs the two logits (see ``rag.scoring``)."""
+    models = load_models()
+    first = models.sentence.logits(np.array([[r[f] for f in SENTENCE_FEATURES] for r in rows]))
+    best = np.argsort(-first, kind="stable")[:READ]
+    read = get_reader().logits(question, [texts[i] for i in best])
+    reader = np.full(len(rows), float(read.min()))
+    reader[best] = read
+    fitted = models.rerank.logits(np.column_stack([first, reader]))
+    for r, f, z, final in zip(rows, first, reader, fitted, strict=True):
+        r["sentence"], r["reader"], r["fitted"] = float(f), float(z), float(final)
+    for i in best:
+        rows[i]["read"] = 1.0
+    return fitted
 
 
 @dataclass(frozen=True)
@@ -427,17 +447,19 @@ def answerability(ranked: list[Candidate]) -> dict[str, float]:
         "max_matched": max(c.features["matched"] for c in ranked),
         "top_bigrams": top.features["bigrams"],
         "top_spread": top.features["spread"],
+        "top_reader": top.features["reader"],
+        "max_reader": max(c.features["reader"] for c in ranked),
     }
 
 
 def confidence(ranked: list[Candidate]) -> float:
     """Probability that the articles answer, given the candidate sentences: the fitted
-    answerability model over them as the fitted sentence model ranks them (the same
-    whichever answer model picks the sentence to quote)."""
+    answerability model over them as the fitted models rank them (the same whichever
+    answer model picks the sentence to quote)."""
     if not ranked:
         return 0.0
     models = load_models()
-    logits = models.sentence.logits(np.array([[c.features[f] for f in SENTENCE_FEATURES] for c in ranked]))
+    logits = np.array([c.features["fitted"] for c in ranked])
     order = np.argsort(-logits, kind="stable")
     rescored = [dataclasses.replace(ranked[i], logit=float(logits[i])) for i in order]
     return sigmoid(models.answerable.logit(answerability(rescored)))

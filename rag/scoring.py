@@ -1,11 +1,12 @@
-"""Which sentence answers, and whether any does: two small linear models fitted on data.
+"""Which sentence answers, and whether any does: small linear models fitted on data.
 
 The extractive answerer describes every candidate sentence by general features (meaning
 and term overlap with the question, the expected answer type, the neighbouring context,
-the passage's rank...) and scores it with the *sentence model*; the *answerability
-model* then reads the best sentence's evidence (which of the question's rare terms and
+the passage's rank...) and scores it with the *sentence model*; the reader
+(``rag.reader``) reads the best few with the question, and the *rerank model* weighs the
+two scores; the *answerability model* then reads the best sentence's evidence (which of the question's rare terms and
 names it and its context lack, whether it holds the kind of answer asked for) and gives
-the probability that the articles answer at all. Both are logistic models whose
+the probability that the articles answer at all. All are logistic models whose
 parameters live in ``rag/data/answerer.json``: plain numbers, written by
 ``python benchmarks/fit_answerer.py`` from SQuAD articles of the fitting split (never the
 measuring or reserved ones, never the seed eval).
@@ -69,8 +70,16 @@ ANSWERABILITY_FEATURES = (
     "max_matched",  # the highest such share among the candidates
     "top_bigrams",  # share of the question's term pairs in the best sentence
     "top_spread",  # spread of the question's terms in the best sentence
+    "top_reader",  # the reader's logit for the best sentence (rag/reader.py)
+    "max_reader",  # the highest reader logit among the sentences read
 )
 """Question-level features of the answerability model."""
+
+RERANK_FEATURES = (
+    "sentence",  # the sentence model's logit
+    "reader",  # the reader's logit (a sentence it did not read: the lowest read one's)
+)
+"""Features of the final ranking: the sentence model's best candidates, read by the reader."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,8 @@ class LinearModel:
 @dataclass(frozen=True)
 class Models:
     sentence: LinearModel
+    rerank: LinearModel
+    """Weighs the sentence model against the reader (``RERANK_FEATURES``)."""
     answerable: LinearModel
     refuse_below: float
     """Answerability probability under which the answerer refuses."""
@@ -139,11 +150,17 @@ def load_models(path: Path | None = None) -> Models:
     path = path or MODEL_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
     sentence = LinearModel.from_dict(data["sentence"])
+    rerank = LinearModel.from_dict(data["rerank"])
     answerable = LinearModel.from_dict(data["answerable"])
-    if sentence.features != SENTENCE_FEATURES or answerable.features != ANSWERABILITY_FEATURES:
+    if (sentence.features, rerank.features, answerable.features) != (
+        SENTENCE_FEATURES,
+        RERANK_FEATURES,
+        ANSWERABILITY_FEATURES,
+    ):
         raise ValueError(f"{path} was fitted for other features: run python benchmarks/fit_answerer.py")
     return Models(
         sentence,
+        rerank,
         answerable,
         float(data["refuse_below"]),
         float(data.get("second_above", 2.0)),

@@ -12,7 +12,14 @@ import pytest
 from rag import Config, ask
 from rag.answer import REFUSAL, SPREAD_NONE, _spread, candidates
 from rag.errors import ConfigError
-from rag.scoring import ANSWERABILITY_FEATURES, MODEL_FILE, SENTENCE_FEATURES, fit_logistic, load_models
+from rag.scoring import (
+    ANSWERABILITY_FEATURES,
+    MODEL_FILE,
+    RERANK_FEATURES,
+    SENTENCE_FEATURES,
+    fit_logistic,
+    load_models,
+)
 
 from .conftest import assert_verbatim, build_corpus
 
@@ -44,6 +51,8 @@ def test_parameters_are_plain_data_for_the_current_features() -> None:
     assert MODEL_FILE.stat().st_size < 25_000_000
     assert data["sentence"]["features"] == list(SENTENCE_FEATURES)
     assert data["answerable"]["features"] == list(ANSWERABILITY_FEATURES)
+    assert data["rerank"]["features"] == list(RERANK_FEATURES)
+    assert data["rerank"]["weights"][1] > 0  # the reader's logit counts for the answering sentence
     assert "i % 3 == 1" in data["about"]["data"]  # fitted on the fitting split, not the seeds
     models = load_models()
     assert 0 < models.refuse_below < 1
