@@ -265,8 +265,6 @@ def _read(question: str, rows: list[dict[str, float]], texts: list[str]) -> np.n
     fitted = models.rerank.logits(np.column_stack([first, reader]))
     for r, f, z, final in zip(rows, first, reader, fitted, strict=True):
         r["sentence"], r["reader"], r["fitted"] = float(f), float(z), float(final)
-    for i in best:
-        rows[i]["read"] = 1.0
     return fitted
 
 

@@ -2,12 +2,13 @@
 
 The sentence model (``rag.scoring``) sees a sentence through features computed apart from
 the question (cosine of two vectors, shared terms, answer types); it cannot tell "Who
-succeeded X?" from "Whom did X succeed?". The reader is the bundled all-MiniLM-L6-v2 run
-on the pair ``[CLS] question [SEP] sentence [SEP]`` (the sentence as the second segment),
-its token states mean-pooled and scored by a linear head: a logit that the sentence
-answers the question. Its top layers and head were fitted on the SQuAD fitting split by
-``python benchmarks/fit_reader.py`` and ship as plain numbers in
-``rag/data/reader.safetensors``; the lower layers are the bundled model's own.
+succeeded X?" from "Whom did X succeed?". The reader is the bundled all-MiniLM-L6-v2's
+first layers (``depth`` in its file: 3) run on the pair ``[CLS] question [SEP] sentence
+[SEP]`` (the sentence as the second segment), its token states mean-pooled and scored by
+a linear head: a logit that the sentence answers the question. Those layers and the head
+were fitted on the SQuAD fitting split by ``python benchmarks/fit_reader.py`` and ship as
+plain numbers in ``rag/data/reader.safetensors``; the word and position embeddings are
+the bundled model's own.
 
 It reads only the best few candidates of a question (``READ``), in NumPy with one BLAS
 thread like the question embedder: no torch or onnxruntime at question time.

@@ -4,9 +4,10 @@ The extractive answerer describes every candidate sentence by general features (
 and term overlap with the question, the expected answer type, the neighbouring context,
 the passage's rank...) and scores it with the *sentence model*; the reader
 (``rag.reader``) reads the best few with the question, and the *rerank model* weighs the
-two scores; the *answerability model* then reads the best sentence's evidence (which of the question's rare terms and
-names it and its context lack, whether it holds the kind of answer asked for) and gives
-the probability that the articles answer at all. All are logistic models whose
+two scores; the *answerability model* then reads the best sentence's evidence (which of
+the question's rare terms and names it and its context lack, whether it holds the kind
+of answer asked for, the reader's logits) and gives the probability that the articles
+answer at all. All are logistic models whose
 parameters live in ``rag/data/answerer.json``: plain numbers, written by
 ``python benchmarks/fit_answerer.py`` from SQuAD articles of the fitting split (never the
 measuring or reserved ones, never the seed eval).
