@@ -337,9 +337,16 @@ def main() -> None:
     started = time.perf_counter()
     scoring.use_model_file(args.out)  # the answerer reads the file being fitted (a neutral start if stale)
     ensure_loadable(args.out)
+    read_by = load_models(args.out).sentence  # picked the sentences the reader read while collecting
     rows = collect(args.rebuild)
     x, y, g = fit_sentence(rows)
     sentence = fit_logistic(x, y, SENTENCE_FEATURES, l2=L2, groups=g)
+    if not np.allclose(sentence.weights, read_by.weights, atol=1e-3):
+        print(
+            "WARNING: the sentence model changed, so the reader read other sentences than it will now:"
+            " run this again (from a neutral start, the second run is the one to keep)",
+            file=sys.stderr,
+        )
     rerank = fit_rerank(rows)
     final = rerank_scorer(rerank)
     print(f"sentence model: {len(np.unique(g))} questions, {len(y)} candidate sentences")
