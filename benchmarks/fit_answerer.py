@@ -196,32 +196,18 @@ def rerank_scorer(model: LinearModel) -> Scorer:
     return lambda x: model.logits(x[:, RERANK_COLUMNS])
 
 
-def fit_rerank(rows: list[Rows]) -> LinearModel:
-    """The conditional logit over (sentence logit, reader logit) on the answerable questions."""
+def fit_ranking(rows: list[Rows], features: tuple[str, ...]) -> LinearModel:
+    """A conditional logit over these columns of each answerable question's candidates
+    (the sentence model over SENTENCE_FEATURES, the rerank model over RERANK_FEATURES)."""
+    columns = [COLUMNS.index(f) for f in features]
     xs, ys, gs = [], [], []
     answerable = [(x, y) for r in rows if r.kind == "answerable" for x, y in zip(r.features, r.labels, strict=True)]
     for g, (x, y) in enumerate(answerable):
-        if 0 < y.sum() < len(y):
-            xs.append(x[:, RERANK_COLUMNS])
+        if 0 < y.sum() < len(y):  # else nothing to learn: no sentence (or every sentence) holds the answer
+            xs.append(x[:, columns])
             ys.append(y)
             gs.append(np.full(len(y), g))
-    return fit_logistic(np.vstack(xs), np.concatenate(ys), RERANK_FEATURES, l2=L2, groups=np.concatenate(gs))
-
-
-def fit_sentence(rows: list[Rows]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    xs, ys, gs = [], [], []
-    g = 0
-    for r in rows:
-        if r.kind != "answerable":
-            continue
-        for x, y in zip(r.features, r.labels, strict=True):
-            if y.sum() == 0 or y.sum() == len(y):
-                continue  # nothing to learn: no sentence (or every sentence) holds the answer
-            xs.append(x[:, : len(SENTENCE_FEATURES)])
-            ys.append(y)
-            gs.append(np.full(len(y), g))
-            g += 1
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(gs)
+    return fit_logistic(np.vstack(xs), np.concatenate(ys), features, l2=L2, groups=np.concatenate(gs))
 
 
 def question_rows(rows: list[Rows], score: Scorer) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -339,17 +325,16 @@ def main() -> None:
     ensure_loadable(args.out)
     read_by = load_models(args.out).sentence  # picked the sentences the reader read while collecting
     rows = collect(args.rebuild)
-    x, y, g = fit_sentence(rows)
-    sentence = fit_logistic(x, y, SENTENCE_FEATURES, l2=L2, groups=g)
+    sentence = fit_ranking(rows, SENTENCE_FEATURES)
     if not np.allclose(sentence.weights, read_by.weights, atol=1e-3):
         print(
             "WARNING: the sentence model changed, so the reader read other sentences than it will now:"
             " run this again (from a neutral start, the second run is the one to keep)",
             file=sys.stderr,
         )
-    rerank = fit_rerank(rows)
+    rerank = fit_ranking(rows, RERANK_FEATURES)
     final = rerank_scorer(rerank)
-    print(f"sentence model: {len(np.unique(g))} questions, {len(y)} candidate sentences")
+    print(f"sentence model: {sum(len(x) for r in rows if r.kind == 'answerable' for x in r.features)} candidates")
     print(f"  top sentence holds the answer: {top_holds_answer(rows, sentence_scorer(sentence)):.3f} (fitting split)")
     print(f"  ... after the reader (rerank {rerank.weights.round(3).tolist()}): {top_holds_answer(rows, final):.3f}")
     second, one, two, added = second_sentence_bar(rows, final)
