@@ -139,10 +139,14 @@ class MiniLMEmbedder:
 
     def _forward(self, ids_list: list[list[int]]) -> np.ndarray:
         ids, mask = padded(ids_list)
-        x = bert_states(self._w, ids, mask)
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        pooled = mean_pooled(bert_states(self._w, ids, mask), mask)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return cast(np.ndarray, (pooled / np.maximum(norms, 1e-12)).astype(np.float32))
+
+
+def mean_pooled(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mean of each text's token states (n, dim) over its real tokens."""
+    return cast(np.ndarray, (states * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9))
 
 
 def bert_states(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .embedding import bert_states, get_embedder, model_path
+from .embedding import bert_states, get_embedder, mean_pooled, model_path
 from .errors import ConfigError
 from .minilm import padded
 
@@ -67,8 +67,7 @@ def encode_pairs(tokenizer: Tokenizer, pairs: list[tuple[str, str]]) -> tuple[np
 
 
 def pooled_logits(states: np.ndarray, mask: np.ndarray, head_weight: np.ndarray, head_bias: np.float32) -> np.ndarray:
-    pooled = (states * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-    return cast(np.ndarray, pooled @ head_weight + head_bias)
+    return cast(np.ndarray, mean_pooled(states, mask) @ head_weight + head_bias)
 
 
 class Reader:
