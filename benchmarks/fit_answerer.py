@@ -116,10 +116,12 @@ PER_SET = (10_000, 10_000, 1200, 1200, 1200, 1200)
 """Questions per set and fold (every question of a half; a sample of the three-quarters')."""
 
 
-def collect(rebuild: bool) -> list[Rows]:
-    """Feature rows of every fitting question, cached per version of the rag code."""
+def collect(rebuild: bool, read_by: LinearModel) -> list[Rows]:
+    """Feature rows of every fitting question, cached per version of the rag code and of
+    the sentence model ``read_by`` (it picks the sentences the reader reads)."""
     scripts = Path(oc.__file__).read_bytes() + Path(paraphrase.__file__).read_bytes()
-    script = hashlib.sha256(scripts + f"{' '.join(COLUMNS)} {REWORD_RATE} {PER_SET}".encode()).hexdigest()[:8]
+    model = json.dumps(read_by.to_dict(), sort_keys=True)
+    script = hashlib.sha256(scripts + f"{' '.join(COLUMNS)} {REWORD_RATE} {PER_SET} {model}".encode()).hexdigest()[:8]
     cache = common.CACHE / f"fit-rows-{common.code_fingerprint()}-{script}.json"
     if cache.exists() and not rebuild:
         raw = json.loads(cache.read_text())
@@ -324,7 +326,7 @@ def main() -> None:
     scoring.use_model_file(args.out)  # the answerer reads the file being fitted (a neutral start if stale)
     ensure_loadable(args.out)
     read_by = load_models(args.out).sentence  # picked the sentences the reader read while collecting
-    rows = collect(args.rebuild)
+    rows = collect(args.rebuild, read_by)
     sentence = fit_ranking(rows, SENTENCE_FEATURES)
     if not np.allclose(sentence.weights, read_by.weights, atol=1e-3):
         print(
