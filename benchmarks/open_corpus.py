@@ -300,7 +300,6 @@ def main() -> None:
     parser.add_argument("--per-set", type=int, help="questions per set (default 300; 35 with --slice)")
     parser.add_argument("--gate", type=Path, metavar="TOML", help="check the figures against these floors")
     parser.add_argument("--curve", action="store_true", help="print the refusal curve")
-    parser.add_argument("--answer-model", choices=("rules", "fitted"), default="rules", help="Config.answer_model")
     parser.add_argument("--models", type=Path, help="fitted models to measure (default: rag/data/answerer.json)")
     common.add_run_arguments(parser)
     args = parser.parse_args()
@@ -314,8 +313,6 @@ def main() -> None:
     sets = question_sets(corpus, others, per_set, holes_per_article=15 if args.slice else 20)
     config, b1 = build("open-measure", sets.texts, args.rebuild)
     holed_config, b2 = build("open-holed", sets.holed_texts, args.rebuild)
-    config = dataclasses.replace(config, answer_model=args.answer_model)
-    holed_config = dataclasses.replace(holed_config, answer_model=args.answer_model)
     if args.models:
         scoring.use_model_file(args.models)
     common.print_build(b1, "articles")
@@ -328,7 +325,7 @@ def main() -> None:
     f = figures(answerable, off, holes, sets)
     where = "measuring split" + (", CI slice" if args.slice else "")
     models = f", {args.models}" if args.models else ""
-    print_figures(f, f"Open corpus (SQuAD dev, {where}; answer model: {args.answer_model}{models})")
+    print_figures(f, f"Open corpus (SQuAD dev, {where}{models})")
     if args.curve:
         print("\nRefusal curve (confidence bar: false refusals -> off-topic / unanswerable refused):")
         c_off, c_holes = refusal_curve(answerable, off), refusal_curve(answerable, holes)
@@ -345,7 +342,6 @@ def main() -> None:
             {
                 "benchmark": "open-corpus",
                 "slice": args.slice,
-                "answer_model": args.answer_model,
                 "models": str(args.models or scoring.MODEL_FILE),
                 "run_s": round(total, 1),
             }

@@ -51,18 +51,6 @@ __all__ = ["REFUSAL", "Answer", "ask_extractive", "candidates", "retrieval_query
 
 REFUSAL = "The articles don't answer this question."
 
-WEIGHTS = {
-    "similarity": 1.0,
-    "plain_coverage": 1.0,  # the question's terms in the sentence, as spelled
-    "context_before": 0.5,  # coverage of the sentence and the one before it
-    "answer_type": 0.3,
-    "rank": 0.15,
-    "fragment": -0.2,
-}
-"""The hand-set sentence weights of the "rules" answer model: which sentence is quoted (the
-default until the fitted sentence model holds on news; see README "Answering"). They were
-calibrated on the seed eval. Whether to answer at all is the fitted answerability model's
-call for either answer model."""
 WITNESS_SIMILARITY = 0.3
 """A sentence below this cosine to the question is no witness of a conflict, however it
 names the person asked about (all-MiniLM-L6-v2 cosines of unrelated sentences lie lower)."""
@@ -181,7 +169,7 @@ def conversation_context(question: str, history: list[str], config: Config) -> s
     previous, earlier = history[-1], history[-MAX_TURNS:-1]
     referred = [previous, conversation_context(previous, earlier, config)]
     if answer_is_subject(previous, question):
-        referred += [c.text for c in select(previous, candidates(previous, earlier, config), searcher(config), config)]
+        referred += [c.text for c in select(previous, candidates(previous, earlier, config), searcher(config))]
     return " ".join(name_words(" ".join(referred)))  # each name once, first spelling kept
 
 
@@ -220,20 +208,13 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
         sentence_terms = q.canonical(spelled)
         present.append(set(sentence_terms))
         rows.append(_features(q, chunk.text, a, b, chunk.text[before:after], similarity, position, sentence_terms))
-        # The rules model reads the question's terms as spelled (as when it was calibrated).
-        rows[-1]["plain_coverage"] = q.coverage(set(spelled))
-        rows[-1]["context_before"] = q.coverage(set(terms(chunk.text[before:b])))
     read = [position < config.k for position, *_ in spans]
     _add_relative_features(q, rows, present, read if any(read) else [True] * len(rows))
     retrieved = set().union(*(q.canonical(terms(s.chunks[h.index].text)) for h in hits[: config.k]))
     passages_missing = q.missing_share(retrieved)
     for r in rows:
         r["passages_missing"] = passages_missing
-    fitted = _read(query, rows, [chunk.text[sents[n][0] : sents[n][1]] for _, chunk, sents, n in spans])
-    if config.answer_model == "fitted":
-        logits = fitted
-    else:
-        logits = np.array([sum(w * r[f] for f, w in WEIGHTS.items()) for r in rows])
+    logits = _read(query, rows, [chunk.text[sents[n][0] : sents[n][1]] for _, chunk, sents, n in spans])
     top = float(logits.max())
     out = [
         Candidate(
@@ -244,7 +225,7 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
             chunk.text[sentences[n][0] : sentences[n][1]],
             r,
             float(logit),
-            math.exp(float(logit) - top) if config.answer_model == "fitted" else float(logit),
+            math.exp(float(logit) - top),
             hits[position].score,
         )
         for (position, chunk, sentences, n), r, logit in zip(spans, rows, logits, strict=True)
@@ -451,16 +432,11 @@ def answerability(ranked: list[Candidate]) -> dict[str, float]:
 
 
 def confidence(ranked: list[Candidate]) -> float:
-    """Probability that the articles answer, given the candidate sentences: the fitted
-    answerability model over them as the fitted models rank them (the same whichever
-    answer model picks the sentence to quote)."""
+    """Probability that the articles answer: the fitted answerability model over the
+    candidate sentences, ranked best first."""
     if not ranked:
         return 0.0
-    models = load_models()
-    logits = np.array([c.features["fitted"] for c in ranked])
-    order = np.argsort(-logits, kind="stable")
-    rescored = [dataclasses.replace(ranked[i], logit=float(logits[i])) for i in order]
-    return sigmoid(models.answerable.logit(answerability(rescored)))
+    return sigmoid(load_models().answerable.logit(answerability(ranked)))
 
 
 def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -472,13 +448,10 @@ def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
     return ranked
 
 
-def select(
-    question: str, ranked: list[Candidate], s: Searcher, config: Config, sure: float | None = None
-) -> list[Candidate]:
-    """The sentences to quote, or none when the articles don't answer (whichever model
-    picks the sentences, the fitted answerability model decides that). ``sure`` is
-    ``confidence(ranked)`` when the caller already has it."""
-    fitted = config.answer_model == "fitted"
+def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | None = None) -> list[Candidate]:
+    """The sentences to quote, or none when the articles don't answer (the fitted
+    answerability model decides that). ``sure`` is ``confidence(ranked)`` when the caller
+    already has it."""
     if not ranked:
         return []
     models = load_models()
@@ -488,7 +461,7 @@ def select(
     if not ranked:
         return []  # it asks for a date, number, age... and no retrieved sentence holds one
     chosen = [ranked[0]]
-    if fitted and len(ranked) > 1 and ranked[1].score >= models.second_above:
+    if len(ranked) > 1 and ranked[1].score >= models.second_above:
         # The model cannot tell the two apart: quote both (neighbours as one passage).
         joined = _joined(ranked[0], ranked[1], s)
         chosen = [joined] if joined else ranked[:2]
@@ -547,9 +520,6 @@ def _unknown(word: str, s: Searcher) -> bool:
 SUPPORT_SIMILARITY = 0.15
 """A sentence backs the answer when it holds the same answer value and its similarity to
 the question is within this much of the answer sentence's."""
-CONFLICT_SCORE = 0.7
-"""With the "rules" answer model, sentences scoring at least this share of the best one can
-disagree with it (the fitted model has its own bar, ``Models.plausible_above``)."""
 MAX_VERSIONS = 4
 
 
@@ -625,7 +595,7 @@ def _conflicts(
     ranked: list[Candidate],
     deep: list[Candidate],
     s: Searcher,
-    bar: float = CONFLICT_SCORE,
+    bar: float,
 ) -> list[tuple[Version, list[Candidate]]]:
     """Versions of the asked date/number/title that relevant sentences of different
     articles disagree on, each with the sentences that give it, best first. A witness is
@@ -701,11 +671,10 @@ def ask_extractive(question: str, history: list[str] | None, config: Config) -> 
     deep = candidates(text, earlier, config, k=WITNESS_K if kind in ANCHORED_KINDS else None)
     ranked = [c for c in deep if c.rank < config.k]
     sure = confidence(ranked)  # the answerability model runs once per answer
-    chosen = select(text, ranked, s, config, sure)
+    chosen = select(text, ranked, s, sure)
     if not chosen:
         return Answer(refusal(text, ranked, s), False, [], articles=len(s.docs), confidence=sure)
-    bar = load_models().plausible_above if config.answer_model == "fitted" else CONFLICT_SCORE
-    conflicts = _conflicts(text, kind, anchors, ranked, deep, s, bar)
+    conflicts = _conflicts(text, kind, anchors, ranked, deep, s, load_models().plausible_above)
     shown: list[Version] = []
     if conflicts:
         chosen = [c for _, cited in conflicts for c in cited]

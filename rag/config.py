@@ -58,10 +58,6 @@ class Config:
     request_timeout: float = 10.0
     """Seconds one question may take to answer (retrieval and the extractive answer; the
     llm answerer's model has its own deadline, ``llm_timeout``)."""
-    answer_model: str = "rules"
-    """Which sentence the extractive answerer quotes: 'rules' (hand-set weights; the default)
-    or 'fitted' (the sentence model of rag/data/answerer.json, fitted on SQuAD's fitting
-    split). Whether to answer at all is the fitted answerability model's call either way."""
     answerer: str = "extractive"
     """'extractive' (quotes the best sentences; the default) or 'llm' (a language model
     writes the answer, every sentence checked against its cited passages)."""
@@ -101,8 +97,6 @@ class Config:
             raise ConfigError(f"k must be at least 1, got {self.k}.")
         if self.chunk_tokens < 16:
             raise ConfigError(f"chunk_tokens must be at least 16, got {self.chunk_tokens}.")
-        if self.answer_model not in ("rules", "fitted"):
-            raise ConfigError(f"answer_model must be 'rules' or 'fitted', got {self.answer_model!r}.")
         if self.answerer not in ANSWERERS:
             raise ConfigError(f"answerer must be one of {', '.join(ANSWERERS)}, got {self.answerer!r}.")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):

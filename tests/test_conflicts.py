@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from rag import Config, ask
 from rag.evidence import dates, key_terms, normalise_titles, quantities, quantity_of, titles, values, versions
 
 from .conftest import assert_verbatim, build_corpus
 
 
-def _corpus(tmp_path: Path, files: dict[str, str], model: str = "rules") -> Config:
-    return build_corpus(tmp_path, files, answer_model=model)
-
-
-BOTH_MODELS = pytest.mark.parametrize("model", ["rules", "fitted"])
-"""Whichever model picks the quoted sentence, conflicts mean the same."""
+def _corpus(tmp_path: Path, files: dict[str, str]) -> Config:
+    return build_corpus(tmp_path, files)
 
 
 POLICY = {
@@ -39,9 +33,8 @@ POLICY = {
 }
 
 
-@BOTH_MODELS
-def test_a_rate_is_no_rival_to_a_total(tmp_path: Path, model: str) -> None:
-    config = _corpus(tmp_path, POLICY, model)
+def test_a_rate_is_no_rival_to_a_total(tmp_path: Path) -> None:
+    config = _corpus(tmp_path, POLICY)
     answer = ask("How many days of annual leave do employees get?", config=config)
     assert answer.answerable and answer.conflicts == []
     assert "25 days" in answer.text and "2.08" not in answer.text
@@ -49,9 +42,8 @@ def test_a_rate_is_no_rival_to_a_total(tmp_path: Path, model: str) -> None:
     assert_verbatim(config.corpus_dir, answer.citations)
 
 
-@BOTH_MODELS
-def test_another_subject_qualifier_is_no_rival(tmp_path: Path, model: str) -> None:
-    config = _corpus(tmp_path, POLICY, model)
+def test_another_subject_qualifier_is_no_rival(tmp_path: Path) -> None:
+    config = _corpus(tmp_path, POLICY)
     answer = ask("How many weeks of parental leave do birth parents get?", config=config)
     assert answer.answerable and answer.conflicts == []
     assert "20 weeks" in answer.text and "12 weeks" not in answer.text
@@ -59,8 +51,7 @@ def test_another_subject_qualifier_is_no_rival(tmp_path: Path, model: str) -> No
     assert_verbatim(config.corpus_dir, answer.citations)
 
 
-@BOTH_MODELS
-def test_two_years_in_one_document_are_no_conflict(tmp_path: Path, model: str) -> None:
+def test_two_years_in_one_document_are_no_conflict(tmp_path: Path) -> None:
     config = _corpus(
         tmp_path,
         {
@@ -70,7 +61,6 @@ def test_two_years_in_one_document_are_no_conflict(tmp_path: Path, model: str) -
             ),
             "other.txt": "Unrelated zyx text about gardening and the weather in spring.\n",
         },
-        model,
     )
     answer = ask("How many hymns did the Zorbel hymnal have?", config=config)
     assert answer.answerable and answer.conflicts == []
@@ -93,9 +83,8 @@ ELECTION = {
 }
 
 
-@BOTH_MODELS
-def test_two_outlets_with_different_dates_of_one_event_disagree(tmp_path: Path, model: str) -> None:
-    config = _corpus(tmp_path, ELECTION, model)
+def test_two_outlets_with_different_dates_of_one_event_disagree(tmp_path: Path) -> None:
+    config = _corpus(tmp_path, ELECTION)
     answer = ask("On what date did Odalys Brenner resign?", config=config)
     by_value = {v.value: v.sources for v in answer.conflicts}
     assert by_value == {"March 3": ["herald.txt"], "March 5": ["gazette.txt"]}
@@ -104,8 +93,7 @@ def test_two_outlets_with_different_dates_of_one_event_disagree(tmp_path: Path, 
     assert_verbatim(config.corpus_dir, answer.citations)
 
 
-@BOTH_MODELS
-def test_head_scientist_corroborates_chief_scientist_by_title(tmp_path: Path, model: str) -> None:
+def test_head_scientist_corroborates_chief_scientist_by_title(tmp_path: Path) -> None:
     config = _corpus(
         tmp_path,
         {
@@ -113,7 +101,6 @@ def test_head_scientist_corroborates_chief_scientist_by_title(tmp_path: Path, mo
             "b.txt": "Lab Weekly\n\nFrey left Quantix in June. He is succeeded by Marisol Okonkwo as head scientist.\n",
             "c.txt": "Garden Notes\n\nMarisol Okonkwo also grows tomatoes and beans every summer.\n",
         },
-        model,
     )
     answer = ask("Who became chief scientist of Quantix after Tobias Frey?", config=config)
     assert "Okonkwo" in answer.text

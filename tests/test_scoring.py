@@ -11,7 +11,6 @@ import pytest
 
 from rag import Config, ask
 from rag.answer import REFUSAL, SPREAD_NONE, _spread, candidates
-from rag.errors import ConfigError
 from rag.scoring import (
     ANSWERABILITY_FEATURES,
     MODEL_FILE,
@@ -88,7 +87,7 @@ def test_conditional_logit_ranks_the_labelled_row_first() -> None:
 @pytest.fixture(scope="module")
 def policies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
     """Three company policies (no news at all), indexed with the real model."""
-    cfg = build_corpus(tmp_path_factory.mktemp("policies"), POLICIES, embedder="minilm", answer_model="fitted")
+    cfg = build_corpus(tmp_path_factory.mktemp("policies"), POLICIES, embedder="minilm")
     corpus = cfg.corpus_dir
     return cfg, corpus
 
@@ -133,7 +132,7 @@ STAFF = {
 
 @pytest.fixture(scope="module")
 def staff(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    return build_corpus(tmp_path_factory.mktemp("staff"), STAFF, answer_model="fitted")
+    return build_corpus(tmp_path_factory.mktemp("staff"), STAFF)
 
 
 def test_a_misspelled_name_counts_as_the_name(staff: Config) -> None:
@@ -165,10 +164,3 @@ def test_spread_measures_how_close_the_question_terms_stand() -> None:
     assert _spread(["leave", "approv", "manag"], own) == 1.0
     assert _spread(["leave", "x", "y", "z", "approv"], own) == 2.5
     assert _spread(["leave"], own) == SPREAD_NONE
-
-
-def test_the_fitted_model_is_an_option_and_rules_the_default() -> None:
-    assert Config().answer_model == "rules"
-    assert Config(answer_model="fitted").answer_model == "fitted"
-    with pytest.raises(ConfigError):
-        Config(answer_model="learned")
