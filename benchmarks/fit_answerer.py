@@ -44,6 +44,7 @@ from paraphrase import Paraphraser
 import rag.scoring as scoring
 from rag import Config
 from rag.answer import answerability, candidates
+from rag.reader import READER_FILE
 from rag.scoring import (
     ANSWERABILITY_FEATURES,
     MODEL_FILE,
@@ -117,9 +118,10 @@ PER_SET = (10_000, 10_000, 1200, 1200, 1200, 1200)
 
 
 def collect(rebuild: bool, read_by: LinearModel) -> list[Rows]:
-    """Feature rows of every fitting question, cached per version of the rag code and of
-    the sentence model ``read_by`` (it picks the sentences the reader reads)."""
-    scripts = Path(oc.__file__).read_bytes() + Path(paraphrase.__file__).read_bytes()
+    """Feature rows of every fitting question, cached per version of the rag code, of the
+    reader's weights and of the sentence model ``read_by`` (it picks the sentences the
+    reader reads)."""
+    scripts = Path(oc.__file__).read_bytes() + Path(paraphrase.__file__).read_bytes() + READER_FILE.read_bytes()
     model = json.dumps(read_by.to_dict(), sort_keys=True)
     script = hashlib.sha256(scripts + f"{' '.join(COLUMNS)} {REWORD_RATE} {PER_SET} {model}".encode()).hexdigest()[:8]
     cache = common.CACHE / f"fit-rows-{common.code_fingerprint()}-{script}.json"
