@@ -1,6 +1,6 @@
 """Fit the reader (``rag/reader.py``) on the SQuAD fitting split.
 
-    python benchmarks/fit_reader.py             # writes rag/data/reader.safetensors (~16 min on 2 cores)
+    python benchmarks/fit_reader.py             # writes rag/data/reader.safetensors (~19 min on 2 cores)
     python benchmarks/fit_reader.py --dry-run   # fits and reports, writes nothing
 
 Only SQuAD dev articles with index ``i % 3 == 1`` are read (never the measuring or
@@ -12,8 +12,8 @@ Each question makes a group of sentences: every sentence of its gold paragraph (
 when it holds a gold answer), the sentences of other paragraphs that share most of its
 terms (BM25: the rivals retrieval brings), and a sentence of another article. A share of
 the questions is reworded (``paraphrase.py``), as users word them. The first ``--depth``
-layers of the bundled all-MiniLM-L6-v2 (3: the reader's cost per answer is what limits
-it) read ``question [SEP] sentence``; the top ``--layers`` of them (all 3), its
+layers of the bundled all-MiniLM-L6-v2 (4: the reader's cost per answer is what limits
+it) read ``question [SEP] sentence``; the top ``--layers`` of them (all 4), its
 token-type table and a linear head over the mean-pooled states are trained (AdamW, one
 pass, fixed seeds) on a listwise loss (softmax over the group: which sentence answers)
 plus a pointwise one (does this sentence answer at all: the refusal evidence). Only the
@@ -209,8 +209,8 @@ def evaluate(model: Model, data: list[Group]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--depth", type=int, default=3, help="layers of the bundled model the reader keeps (default 3)")
-    parser.add_argument("--layers", type=int, default=3, help="of those, the top ones trained (default: all 3)")
+    parser.add_argument("--depth", type=int, default=4, help="layers of the bundled model the reader keeps (default 4)")
+    parser.add_argument("--layers", type=int, default=4, help="of those, the top ones trained (default: all 4)")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch", type=int, default=8, help="question groups per step")

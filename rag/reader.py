@@ -3,7 +3,7 @@
 The sentence model (``rag.scoring``) sees a sentence through features computed apart from
 the question (cosine of two vectors, shared terms, answer types); it cannot tell "Who
 succeeded X?" from "Whom did X succeed?". The reader is the bundled all-MiniLM-L6-v2's
-first layers (``depth`` in its file: 3) run on the pair ``[CLS] question [SEP] sentence
+first layers (``depth`` in its file: 4) run on the pair ``[CLS] question [SEP] sentence
 [SEP]`` (the sentence as the second segment), its token states mean-pooled and scored by
 a linear head: a logit that the sentence answers the question. Those layers and the head
 were fitted on the SQuAD fitting split by ``python benchmarks/fit_reader.py`` and ship as
