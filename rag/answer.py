@@ -234,19 +234,18 @@ def candidates(question: str, history: list[str], config: Config, k: int | None 
 
 
 def _read(question: str, rows: list[dict[str, float]], texts: list[str]) -> np.ndarray:
-    """The fitted score of each candidate (also stored as its ``fitted`` feature): the
-    sentence model's best ``READ`` are read with the question by the reader, and the
-    rerank model weighs the two logits (see ``rag.scoring``)."""
+    """The fitted score of each candidate: the sentence model's best ``READ`` are read with
+    the question by the reader, and the rerank model weighs the two logits (see
+    ``rag.scoring``; both logits are stored as the candidate's features)."""
     models = load_models()
     first = models.sentence.logits(np.array([[r[f] for f in SENTENCE_FEATURES] for r in rows]))
     best = np.argsort(-first, kind="stable")[:READ]
     read = get_reader().logits(question, [texts[i] for i in best])
     reader = np.full(len(rows), float(read.min()))
     reader[best] = read
-    fitted = models.rerank.logits(np.column_stack([first, reader]))
-    for r, f, z, final in zip(rows, first, reader, fitted, strict=True):
-        r["sentence"], r["reader"], r["fitted"] = float(f), float(z), float(final)
-    return fitted
+    for r, f, z in zip(rows, first, reader, strict=True):
+        r["sentence"], r["reader"] = float(f), float(z)
+    return models.rerank.logits(np.column_stack([first, reader]))
 
 
 @dataclass(frozen=True)
