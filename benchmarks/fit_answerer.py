@@ -252,7 +252,8 @@ def choose_share(rows: list[Rows], score: Scorer, false_refusals: float) -> floa
     measured on the other's, refuses most of an even mix of off-topic and unanswerable
     questions with its bar at ``false_refusals`` of that half's answerable questions
     (mean of the two directions; the lower share wins a tie). The halves share no
-    corpus article and no answerable or unanswerable question. Measured 2026-12-07: a
+    corpus article and no answerable or unanswerable question (one half's off-topic
+    questions are the other's answerable ones, asked of another corpus). Measured 2026-12-07: a
     model leaning on the off-topic questions refuses far more of them and scarcely fewer
     unanswerable ones, whose evidence these features hardly separate from an answer's."""
     halves = [question_rows([r for r in rows if r.fold == f], score, 0.5) for f in (0, 1)]
