@@ -82,11 +82,14 @@ def test_the_chat_offers_examples_and_a_placeholder_from_its_own_corpus(tmp_path
 
 @pytest.fixture(scope="module")
 def ui_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The seeds and a hostile article, embedded by the real model: the API tests check that a
+    follow-up is answered and an off-topic question refused, which the answerability model
+    decides partly from question-sentence cosines (the hashing embedder's mean nothing)."""
     tmp = tmp_path_factory.mktemp("ui")
     corpus = tmp / "corpus"
     shutil.copytree(SEEDS, corpus)
     (corpus / "quorble.txt").write_text(XSS_ARTICLE, encoding="utf-8")
-    config = Config(corpus_dir=corpus, index_dir=tmp / "index", embedder="hashing")
+    config = Config(corpus_dir=corpus, index_dir=tmp / "index", embedder="minilm")
     ingest(config=config, progress=False)
     return config
 
