@@ -220,11 +220,8 @@ def fit_ranking(rows: list[Rows], features: tuple[str, ...]) -> LinearModel:
     return fit_logistic(np.vstack(xs), np.concatenate(ys), features, l2=L2, groups=np.concatenate(gs))
 
 
-def question_rows(
-    rows: list[Rows], score: Scorer, off_topic_share: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Answerability features per question (candidates ranked by ``score``), labels and
-    weights (share_weights)."""
+def question_rows(rows: list[Rows], score: Scorer) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Answerability features per question (candidates ranked by ``score``), labels, kinds."""
     from rag.answer import Candidate
 
     feats, labels, kinds = [], [], []
@@ -239,8 +236,7 @@ def question_rows(
             feats.append([f[name] for name in ANSWERABILITY_FEATURES])
             labels.append(float(r.kind == "answerable"))
             kinds.append(r.kind + (" reworded" if r.reworded else ""))
-    y = np.array(labels)
-    return np.array(feats), y, share_weights(y, kinds, off_topic_share), kinds
+    return np.array(feats), np.array(labels), kinds
 
 
 OFF_TOPIC_SHARES = (0.5, 0.65, 0.75, 0.85, 0.9, 0.95, 1.0)
@@ -256,16 +252,15 @@ def choose_share(rows: list[Rows], score: Scorer, false_refusals: float) -> floa
     questions are the other's answerable ones, asked of another corpus). Measured 2026-12-07: a
     model leaning on the off-topic questions refuses far more of them and scarcely fewer
     unanswerable ones, whose evidence these features hardly separate from an answer's."""
-    halves = [question_rows([r for r in rows if r.fold == f], score, 0.5) for f in (0, 1)]
+    halves = [question_rows([r for r in rows if r.fold == f], score) for f in (0, 1)]
     print(f"off-topic share (fit on one half, measured on the other; bar at {false_refusals:.0%} refused):")
     best, best_score = OFF_TOPIC_SHARES[0], -1.0
     for share in OFF_TOPIC_SHARES:
         refused = []
         for fit, measure in ((0, 1), (1, 0)):
-            x, y, _, kinds = halves[fit]
-            w = share_weights(y, kinds, share)
-            model = fit_weighted(x, y, w)
-            mx, my, _, mkinds = halves[measure]
+            x, y, kinds = halves[fit]
+            model = fit_weighted(x, y, share_weights(y, kinds, share))
+            mx, my, mkinds = halves[measure]
             z = model.logits(mx)
             bar = np.sort(z[my == 1])[int(false_refusals * (my == 1).sum())]
             k = np.array([kind.split()[0] for kind in mkinds])
@@ -396,8 +391,8 @@ def main() -> None:
     witness = witness_bar(rows, final)
     print(f"  conflict witnesses above {witness} (the answer's sentence lies that close in {WITNESS_QUANTILE:.0%})")
     share = choose_share(rows, final, args.false_refusals)
-    qx, qy, qw, kinds = question_rows(rows, final, share)
-    answerable = fit_weighted(qx, qy, qw)
+    qx, qy, kinds = question_rows(rows, final)
+    answerable = fit_weighted(qx, qy, share_weights(qy, kinds, share))
     probs = 1 / (1 + np.exp(-answerable.logits(qx)))
     kinds_a = np.array(kinds)
     # Some users copy the article's words, others reword (paraphrase.py): the bar is set on
