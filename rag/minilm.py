@@ -57,7 +57,7 @@ def cache_dir() -> Path:
     return Path(base) / "citewise"
 
 
-def _version(package: str) -> str:
+def version(package: str) -> str:
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -75,8 +75,7 @@ def _file_hash(path: Path) -> str:
 def graph_path(weights: Path) -> Path:
     """Where the graph exported from ``weights`` is cached (its name is its key)."""
     key = hashlib.sha256(
-        f"{_file_hash(weights)} torch={_version('torch')} onnxruntime={_version('onnxruntime')} "
-        f"v{GRAPH_VERSION}".encode()
+        f"{_file_hash(weights)} torch={version('torch')} onnxruntime={version('onnxruntime')} v{GRAPH_VERSION}".encode()
     ).hexdigest()[:24]
     return cache_dir() / f"minilm-encoder-{key}.onnx"
 
@@ -150,29 +149,35 @@ def torch_encoder(w: dict[str, Any], trainable: Container[str] = ()) -> Any:
 def export_graph(weights: Path, out: Path) -> None:
     """Export the encoder (everything after the word-embedding lookup) of the BERT in
     ``weights`` to an ONNX graph at ``out``, written atomically."""
-    import torch
     from safetensors.torch import load_file
 
-    w = {k: v for k, v in load_file(str(weights)).items() if k != _WORDS and v.is_floating_point()}
-    dim = int(w["embeddings.LayerNorm.weight"].shape[0])
+    export_encoder({k: v for k, v in load_file(str(weights)).items() if k != _WORDS and v.is_floating_point()}, out)
 
+
+def export_encoder(w: dict[str, Any], out: Path, types: bool = False) -> None:
+    """Export ``torch_encoder(w)`` (torch tensors by their safetensors names, the word
+    table left out) to an ONNX graph at ``out``, written atomically. Its inputs are
+    ``words`` (the gathered word embeddings) and ``mask``, and ``types`` when asked for
+    (the token types of a pair: ``rag.reader``)."""
+    import torch
+
+    dim = int(w["embeddings.LayerNorm.weight"].shape[0])
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=out.name, suffix=".tmp", dir=out.parent)
     os.close(fd)
     try:
-        example = (torch.zeros(2, 7, dim), torch.ones(2, 7))
-        axes = {
-            "words": {0: "batch", 1: "length"},
-            "mask": {0: "batch", 1: "length"},
-            "states": {0: "batch", 1: "length"},
-        }
+        example: tuple[Any, ...] = (torch.zeros(2, 7, dim), torch.ones(2, 7))
+        names = ["words", "mask"]
+        if types:
+            example, names = (*example, torch.zeros(2, 7, dtype=torch.int64)), [*names, "types"]
+        axes = {name: {0: "batch", 1: "length"} for name in [*names, "states"]}
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter: no onnxscript needed
             torch.onnx.export(
                 torch_encoder(w).eval(),
                 example,
                 tmp,
-                input_names=["words", "mask"],
+                input_names=names,
                 output_names=["states"],
                 dynamic_axes=axes,
                 opset_version=17,
@@ -183,6 +188,23 @@ def export_graph(weights: Path, out: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def open_session(path: Path, threads: int) -> Any:
+    """An onnxruntime session on the graph at ``path`` (FileNotFoundError when missing)."""
+    import onnxruntime as ort
+
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    # Idle pool threads sleep instead of spinning: on 2 cores shared with other work,
+    # spinning threads steal the CPU the busy ones need.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 class OnnxMiniLM:
@@ -202,30 +224,15 @@ class OnnxMiniLM:
         self._threads = threads or os.cpu_count() or 1
         path = graph_path(weights)
         try:
-            self._session = self._open(path)
+            self._session = open_session(path, self._threads)
         except Exception as exc:  # a missing, truncated or foreign file: export it again
             if path.exists():
                 log.warning("The cached embedding graph %s is unreadable (%s): building it again.", path, exc)
             else:
                 log.warning("Building the embedding model's graph (once, a few seconds): %s", path)
             export_graph(weights, path)
-            self._session = self._open(path)
+            self._session = open_session(path, self._threads)
         self._lock = threading.Lock()
-
-    def _open(self, path: Path) -> Any:
-        import onnxruntime as ort
-
-        if not path.is_file():
-            raise FileNotFoundError(path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        # Idle pool threads sleep instead of spinning: on 2 cores shared with other work,
-        # spinning threads steal the CPU the busy ones need.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self._tokenizer.encode_batch(texts)]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rag.embedding import model_path
-from rag.reader import HEAD, READER_FILE, Reader, encode_pairs, get_reader, pair_tokenizer
+from rag.reader import HEAD, READER_FILE, Reader, encode_pairs, get_reader, pair_tokenizer, pooled_logits
 
 QUESTION = "In what year did the harbour bridge open to traffic?"
 SENTENCES = [
@@ -80,3 +80,43 @@ def test_missing_weights_say_how_to_make_them(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"fit_reader\.py"):
         Reader(tmp_path / "reader.safetensors")
+
+
+def test_onnxruntime_reads_what_numpy_reads() -> None:
+    reader = get_reader()
+    logits = reader.logits(QUESTION, SENTENCES)
+    assert reader.engine == "onnxruntime"
+    ids, mask, types = encode_pairs(pair_tokenizer(model_path()), [(QUESTION, s) for s in SENTENCES])
+    reference = pooled_logits(reader.numpy_states(ids, mask, types), mask, *reader._head)
+    np.testing.assert_allclose(logits, reference, atol=1e-4)
+
+
+def test_a_corrupt_cached_reader_graph_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = Reader().logits(QUESTION, SENTENCES)
+    (path,) = (tmp_path / "citewise").iterdir()
+    assert path.name.startswith("reader-") and path.stat().st_size > 10e6
+    path.write_bytes(b"not a graph")
+    again = Reader()
+    np.testing.assert_allclose(again.logits(QUESTION, SENTENCES), first, atol=1e-5)
+    assert again.engine == "onnxruntime" and path.stat().st_size > 10e6
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_without_a_graph_the_reader_reads_in_numpy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import rag.reader
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(rag.reader, "export_encoder", broken)
+    expected = get_reader().logits(QUESTION, SENTENCES)
+    reader = Reader()
+    with caplog.at_level("WARNING", logger="rag"):
+        np.testing.assert_allclose(reader.logits(QUESTION, SENTENCES), expected, atol=1e-4)
+    assert reader.engine == "numpy"
+    assert "read-only file system" in caplog.text and "NumPy" in caplog.text
