@@ -11,12 +11,12 @@ plain numbers in ``rag/data/reader.safetensors``; the word and position embeddin
 the bundled model's own.
 
 It reads only the best few candidates of a question (``READ``). They are read by
-onnxruntime (``THREADS`` intra-op threads) on a graph of the reader's layers, exported
-once from the merged weights (torch and onnx, a few seconds) and cached beside the
-embedder's under ``~/.cache/citewise``, keyed by a hash of those weights and the torch and
-onnxruntime versions. Should the graph fail to build or run, the reader logs why and reads
-in NumPy (``rag.embedding.bert_states``, one BLAS thread) from then on: the same logits
-within 1e-5, about 2x slower.
+onnxruntime (two threads when it is the only answer being read, else one: ``THREADS``)
+on a graph of the reader's layers, exported once from the merged weights (torch and
+onnx, a few seconds) and cached beside the embedder's under ``~/.cache/citewise``, keyed
+by a hash of those weights and the torch and onnxruntime versions. Should the graph fail
+to build or run, the reader logs why and reads in NumPy (``rag.embedding.bert_states``,
+one BLAS thread) from then on: the same logits within 1e-5, about 2x slower.
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ MAX_PAIR_TOKENS = 128
 """Word pieces of a question-sentence pair; longer pairs lose the end of the longer text."""
 HEAD = ("head.weight", "head.bias")
 THREADS = 2
-"""The reader's onnxruntime threads (at most the machine's cores). A question's 4 pairs
-(4 x 46 word pieces) on this 2-core machine: 18 ms with two threads, 28 ms with one, 37 ms
-in NumPy. Idle threads sleep (``rag.minilm.open_session``), so a busy web chat loses
-nothing to spinning; every read holds a lock, so concurrent answers take turns instead of
-splitting the cores four ways."""
+"""The reader's onnxruntime threads when it is the only answer being read (at most the
+machine's cores). A question's 4 pairs (4 x 46 word pieces) on this 2-core machine: 18 ms
+with two threads, 28 ms with one, 37 ms in NumPy. While another answer is being read, a
+read takes one thread: a web chat answering 50 users gave 10.6 answers/s with one thread
+and 9.2 with two (``benchmarks/ui_load.py``), two readers on two threads each splitting
+the cores four ways."""
 _WORDS = "embeddings.word_embeddings.weight"
 
 log = logging.getLogger("rag")
@@ -96,24 +97,33 @@ def graph_path(w: dict[str, np.ndarray]) -> Path:
 
 class _Engine:
     """The reader's layers run by onnxruntime on the cached graph (built when missing or
-    unreadable)."""
+    unreadable): a session with ``THREADS`` threads for a read alone, and a one-thread
+    session for reads beside others."""
 
     def __init__(self, w: dict[str, np.ndarray]) -> None:
         path = graph_path(w)
         threads = max(1, min(THREADS, os.cpu_count() or 1))
         try:
-            self._session = open_session(path, threads)
+            self._wide = open_session(path, threads)
         except Exception as exc:  # a missing, truncated or foreign file: export it again
             log.warning("Building the reader's graph (once, a few seconds): %s (%s)", path, type(exc).__name__)
             export_encoder(_torch_weights(w), path, types=True)
-            self._session = open_session(path, threads)
+            self._wide = open_session(path, threads)
+        self._narrow = open_session(path, 1) if threads > 1 else self._wide
         self._words = w[_WORDS]
         self._lock = threading.Lock()
+        self._reading = 0
 
     def states(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
         feed = {"words": np.ascontiguousarray(self._words[ids]), "mask": mask, "types": types}
         with self._lock:
-            (states,) = self._session.run(None, feed)
+            alone = self._reading == 0
+            self._reading += 1
+        try:
+            (states,) = (self._wide if alone else self._narrow).run(None, feed)
+        finally:
+            with self._lock:
+                self._reading -= 1
         return cast(np.ndarray, states)
 
 

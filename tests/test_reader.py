@@ -120,3 +120,17 @@ def test_without_a_graph_the_reader_reads_in_numpy(
         np.testing.assert_allclose(reader.logits(QUESTION, SENTENCES), expected, atol=1e-4)
     assert reader.engine == "numpy"
     assert "read-only file system" in caplog.text and "NumPy" in caplog.text
+
+
+def test_reads_side_by_side_give_what_a_read_alone_gives() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reader = get_reader()
+    alone = reader.logits(QUESTION, SENTENCES)
+    questions = [QUESTION, "Who painted the steel arch?", "What was completed decades later?"] * 8
+    expected = {q: reader.logits(q, SENTENCES) for q in set(questions)}
+    with ThreadPoolExecutor(8) as pool:  # the web chat reads up to 8 answers at once
+        together = list(pool.map(lambda q: reader.logits(q, SENTENCES), questions))
+    for q, logits in zip(questions, together, strict=True):
+        np.testing.assert_allclose(logits, expected[q], atol=1e-5)
+    np.testing.assert_allclose(expected[QUESTION], alone, atol=1e-6)
