@@ -98,7 +98,8 @@ def graph_path(w: dict[str, np.ndarray]) -> Path:
 class _Engine:
     """The reader's layers run by onnxruntime on the cached graph (built when missing or
     unreadable): a session with ``THREADS`` threads for a read alone, and a one-thread
-    session for reads beside others."""
+    session for reads beside others (opened the first time two reads meet: a command
+    line answer never needs it)."""
 
     def __init__(self, w: dict[str, np.ndarray]) -> None:
         path = graph_path(w)
@@ -109,7 +110,8 @@ class _Engine:
             log.warning("Building the reader's graph (once, a few seconds): %s (%s)", path, type(exc).__name__)
             export_encoder(_torch_weights(w), path, types=True)
             self._wide = open_session(path, threads)
-        self._narrow = open_session(path, 1) if threads > 1 else self._wide
+        self._path, self._threads = path, threads
+        self._narrow: Any = None if threads > 1 else self._wide  # opened when first needed
         self._words = w[_WORDS]
         self._lock = threading.Lock()
         self._reading = 0
@@ -119,8 +121,11 @@ class _Engine:
         with self._lock:
             alone = self._reading == 0
             self._reading += 1
+            if not alone and self._narrow is None:
+                self._narrow = open_session(self._path, 1)
+            session = self._wide if alone else self._narrow
         try:
-            (states,) = (self._wide if alone else self._narrow).run(None, feed)
+            (states,) = session.run(None, feed)
         finally:
             with self._lock:
                 self._reading -= 1
