@@ -64,8 +64,13 @@ def article_sentences(article: oc.Article) -> list[tuple[int, str]]:
     ]
 
 
-def groups(articles: list[oc.Article], others: list[oc.Article], reword: float, seed: int) -> list[Group]:
+def groups(
+    articles: list[oc.Article], others: list[oc.Article], reword: float, seed: int, holed: float = 0.0
+) -> list[Group]:
+    """One group per question; for a share ``holed`` of them also its twin without the
+    sentences that hold the answer (every label 0: the answer is not there)."""
     rng = random.Random(seed)
+    twin = random.Random(seed + 1000)  # its own draws: the other groups stay as they were
     paraphrase = Paraphraser(0.5, seed=seed)
     elsewhere = [s for a in others for _, s in article_sentences(a)]
     out = []
@@ -90,6 +95,9 @@ def groups(articles: list[oc.Article], others: list[oc.Article], reword: float, 
                 continue  # the answer crosses a sentence boundary: no sentence holds it
             text = paraphrase(q.text) if rng.random() < reword else q.text
             out.append(Group(text, chosen, [holds(s) for s in chosen]))
+            if twin.random() < holed:
+                rest = [s for s in chosen if not holds(s)]
+                out.append(Group(text, rest, [0.0] * len(rest)))
     return out
 
 
@@ -169,7 +177,10 @@ def train(model: Model, data: list[Group], epochs: float, lr: float, batch: int)
         for g in step:  # listwise: the answering sentence against its group
             z = logits[at : at + len(g.sentences)]
             y = labels[at : at + len(g.sentences)]
-            loss = loss + (torch.logsumexp(z, 0) - torch.logsumexp(z[y > 0], 0)) / len(step)
+            if bool((y > 0).any()):
+                loss = loss + (torch.logsumexp(z, 0) - torch.logsumexp(z[y > 0], 0)) / len(step)
+            else:  # a holed twin: "no answer here" (a logit of 0) against its best sentence
+                loss = loss + torch.logsumexp(torch.cat([z, z.new_zeros(1)]), 0) / len(step)
             at += len(g.sentences)
         optimiser.zero_grad()
         loss.backward()
@@ -214,6 +225,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch", type=int, default=8, help="question groups per step")
+    parser.add_argument(
+        "--holed", type=float, default=0.0, help="share of the groups that also get a twin without the answer"
+    )
     parser.add_argument("--limit", type=int, default=0, help="fit on this many groups only (a quick try)")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--out", type=Path, default=READER_FILE)
@@ -226,7 +240,7 @@ def main() -> None:
     articles = oc.read_articles(oc.FIT)
     held = [a for n, a in enumerate(articles) if n % 8 == 7]
     fit = [a for n, a in enumerate(articles) if n % 8 != 7]
-    data = groups(fit, held, REWORD, SEED)
+    data = groups(fit, held, REWORD, SEED, args.holed)
     check = groups(held, fit, 0.0, SEED + 1)
     if args.limit:
         data = random.Random(SEED).sample(data, min(args.limit, len(data)))
@@ -246,6 +260,7 @@ def main() -> None:
         "layers": args.layers,
         "epochs": args.epochs,
         "lr": args.lr,
+        "holed": args.holed,
         "held_out": {k: round(v, 4) for k, v in figures.items()},
         "minutes": round((time.time() - started) / 60, 1),
     }
