@@ -107,7 +107,7 @@ class _Engine:
         try:
             self._wide = open_session(path, threads)
         except Exception as exc:  # a missing, truncated or foreign file: export it again
-            log.warning("Building the reader's graph (once, a few seconds): %s (%s)", path, type(exc).__name__)
+            log.info("Building the reader's graph (once, a few seconds): %s (%s)", path, type(exc).__name__)
             export_encoder(_torch_weights(w), path, types=True)
             self._wide = open_session(path, threads)
         self._path, self._threads = path, threads
