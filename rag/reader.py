@@ -16,7 +16,9 @@ on a graph of the reader's layers, exported once from the merged weights (torch 
 onnx, a few seconds) and cached beside the embedder's under ``~/.cache/citewise``, keyed
 by a hash of those weights and the torch and onnxruntime versions. Should the graph fail
 to build or run, the reader logs why and reads in NumPy (``rag.embedding.bert_states``,
-one BLAS thread) from then on: the same logits within 1e-5, about 2x slower.
+one BLAS thread) from then on: the same logits within 1e-5, about 2x slower. A process's
+first read is in NumPy too: a one-shot answer would not win back the cost of opening
+onnxruntime.
 """
 
 from __future__ import annotations
@@ -181,7 +183,11 @@ class Reader:
         self._blas = ThreadpoolController()
         self._engine: _Engine | None = None
         self._numpy_only = False
+        self._read_once = False
         self._engine_lock = threading.Lock()
+        self.engine = "numpy"
+        """What read the last pairs: "numpy" (a process's first read, or every read once
+        the graph has failed) or "onnxruntime"."""
 
     def logits(self, question: str, sentences: list[str]) -> np.ndarray:
         """One logit per sentence: does it answer ``question``?"""
@@ -190,21 +196,24 @@ class Reader:
         ids, mask, types = encode_pairs(self._tokenizer, [(question, s) for s in sentences])
         return pooled_logits(self._states(ids, mask, types), mask, *self._head)
 
-    @property
-    def engine(self) -> str:
-        """What reads the pairs: "onnxruntime", or "numpy" once the graph has failed."""
-        return "numpy" if self._numpy_only else "onnxruntime"
-
     def _states(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
-        if not self._numpy_only:
+        """A process's first read is in NumPy: a one-shot ``rag ask`` would spend more on
+        opening onnxruntime (about 0.4 s) than it saves (about 20 ms). From the second read
+        on, onnxruntime."""
+        with self._engine_lock:
+            first, self._read_once = not self._read_once, True
+        if not first and not self._numpy_only:
             try:
                 with self._engine_lock:
                     if self._engine is None:
                         self._engine = _Engine(self._w)
-                return self._engine.states(ids, mask, types)
+                states = self._engine.states(ids, mask, types)
+                self.engine = "onnxruntime"
+                return states
             except Exception as exc:  # no graph can be built or run here: NumPy reads the same
                 log.warning("The reader's onnxruntime engine failed (%s); reading in NumPy from now on.", exc)
                 self._numpy_only = True
+        self.engine = "numpy"
         return self.numpy_states(ids, mask, types)
 
     def numpy_states(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:

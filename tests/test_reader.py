@@ -83,9 +83,12 @@ def test_missing_weights_say_how_to_make_them(tmp_path: Path) -> None:
 
 
 def test_onnxruntime_reads_what_numpy_reads() -> None:
-    reader = get_reader()
+    reader = Reader()
+    first = reader.logits(QUESTION, SENTENCES)
+    assert reader.engine == "numpy"  # a process's first read: opening onnxruntime would cost more
     logits = reader.logits(QUESTION, SENTENCES)
     assert reader.engine == "onnxruntime"
+    np.testing.assert_allclose(logits, first, atol=1e-4)
     ids, mask, types = encode_pairs(pair_tokenizer(model_path()), [(QUESTION, s) for s in SENTENCES])
     reference = pooled_logits(reader.numpy_states(ids, mask, types), mask, *reader._head)
     np.testing.assert_allclose(logits, reference, atol=1e-4)
@@ -93,11 +96,14 @@ def test_onnxruntime_reads_what_numpy_reads() -> None:
 
 def test_a_corrupt_cached_reader_graph_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first = Reader().logits(QUESTION, SENTENCES)
+    reader = Reader()
+    reader.logits(QUESTION, SENTENCES)  # the first read is in NumPy
+    first = reader.logits(QUESTION, SENTENCES)
     (path,) = (tmp_path / "citewise").iterdir()
     assert path.name.startswith("reader-") and path.stat().st_size > 10e6
     path.write_bytes(b"not a graph")
     again = Reader()
+    again.logits(QUESTION, SENTENCES)
     np.testing.assert_allclose(again.logits(QUESTION, SENTENCES), first, atol=1e-5)
     assert again.engine == "onnxruntime" and path.stat().st_size > 10e6
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
@@ -117,6 +123,7 @@ def test_without_a_graph_the_reader_reads_in_numpy(
     expected = get_reader().logits(QUESTION, SENTENCES)
     reader = Reader()
     with caplog.at_level("WARNING", logger="rag"):
+        reader.logits(QUESTION, SENTENCES)
         np.testing.assert_allclose(reader.logits(QUESTION, SENTENCES), expected, atol=1e-4)
     assert reader.engine == "numpy"
     assert "read-only file system" in caplog.text and "NumPy" in caplog.text
@@ -133,4 +140,4 @@ def test_reads_side_by_side_give_what_a_read_alone_gives() -> None:
         together = list(pool.map(lambda q: reader.logits(q, SENTENCES), questions))
     for q, logits in zip(questions, together, strict=True):
         np.testing.assert_allclose(logits, expected[q], atol=1e-5)
-    np.testing.assert_allclose(expected[QUESTION], alone, atol=1e-6)
+    np.testing.assert_allclose(expected[QUESTION], alone, atol=1e-4)
