@@ -57,7 +57,7 @@ def cache_dir() -> Path:
     return Path(base) / "citewise"
 
 
-def version(package: str) -> str:
+def _version(package: str) -> str:
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -72,12 +72,19 @@ def _file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def graph_path(weights: Path) -> Path:
-    """Where the graph exported from ``weights`` is cached (its name is its key)."""
+def cached_graph(name: str, digest: str) -> Path:
+    """Where the graph ``name`` of the weights hashed to ``digest`` is cached: its file
+    name is its key, the digest with the torch and onnxruntime versions that export and
+    run it."""
     key = hashlib.sha256(
-        f"{_file_hash(weights)} torch={version('torch')} onnxruntime={version('onnxruntime')} v{GRAPH_VERSION}".encode()
+        f"{digest} torch={_version('torch')} onnxruntime={_version('onnxruntime')} v{GRAPH_VERSION}".encode()
     ).hexdigest()[:24]
-    return cache_dir() / f"minilm-encoder-{key}.onnx"
+    return cache_dir() / f"{name}-{key}.onnx"
+
+
+def graph_path(weights: Path) -> Path:
+    """Where the graph exported from ``weights`` is cached."""
+    return cached_graph("minilm-encoder", _file_hash(weights))
 
 
 def word_table(weights: Path) -> np.ndarray:

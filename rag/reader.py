@@ -36,7 +36,7 @@ import numpy as np
 
 from .embedding import bert_states, get_embedder, mean_pooled, model_path
 from .errors import ConfigError
-from .minilm import GRAPH_VERSION, cache_dir, export_encoder, open_session, padded, version
+from .minilm import cached_graph, export_encoder, open_session, padded
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -87,14 +87,13 @@ def encode_pairs(tokenizer: Tokenizer, pairs: list[tuple[str, str]]) -> tuple[np
 
 
 def graph_path(w: dict[str, np.ndarray]) -> Path:
-    """Where the graph of the reader weights ``w`` is cached (its name is its key: a hash
-    of every weight but the word table, and the torch and onnxruntime versions)."""
+    """Where the graph of the reader weights ``w`` is cached (``rag.minilm.cached_graph``,
+    keyed by a hash of every weight but the word table)."""
     h = hashlib.blake2b(digest_size=12)
     for key in sorted(k for k in w if k != _WORDS):
         h.update(key.encode())
         h.update(np.ascontiguousarray(w[key]).tobytes())
-    h.update(f"torch={version('torch')} onnxruntime={version('onnxruntime')} v{GRAPH_VERSION}".encode())
-    return cache_dir() / f"reader-{h.hexdigest()}.onnx"
+    return cached_graph("reader", h.hexdigest())
 
 
 class _Engine:
