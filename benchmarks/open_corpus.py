@@ -18,6 +18,11 @@ Three question sets are asked of it:
 * **on-topic unanswerable**: questions whose gold sentence is deleted from a copy of the
   article (a second index of "holed" copies), so the topic is there but the answer isn't.
   A question is only used when no gold answer string survives anywhere in the copy.
+* **grafted** (reported, not one of the issue's three sets): off-topic questions whose
+  longest name is replaced by the title of an article of the corpus ("Who led the troops
+  against the Normans?" -> "... against Warsaw?"): a topic the corpus covers, asked for what
+  only another article says, like "What is <someone the articles cover>'s favourite
+  programming language?". The questions of the other articles that name nothing are left out.
 
 Reported: gold answer contained in the answer, gold paragraph cited, false refusals,
 refusals on each unanswerable set (and, from ``Answer.confidence``, the refusal curve
@@ -143,6 +148,24 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"[ \t]{2,}", " ", "".join(out))
 
 
+NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|and|for|in)?\s*[A-Z][\w'’.-]*)*")
+"""A name: a run of capitalised words (small joining words allowed inside)."""
+
+
+def grafted(questions: list[Question], titles: list[str], rng: random.Random) -> list[Question]:
+    """``questions`` (off-topic) with their longest name after the first word replaced by
+    one of ``titles``; those that name nothing are left out."""
+    out = []
+    for q in questions:
+        spans = [m for m in NAME.finditer(q.text) if m.start() > 0]
+        if not spans:
+            continue
+        m = max(spans, key=lambda m: len(m.group()))
+        text = q.text[: m.start()] + rng.choice(titles) + q.text[m.end() :]
+        out.append(dataclasses.replace(q, id=f"{q.id}-grafted", text=text, source=""))
+    return out
+
+
 @dataclass(frozen=True)
 class QuestionSets:
     answerable: list[Question]
@@ -150,6 +173,8 @@ class QuestionSets:
     unanswerable: list[Question]
     texts: dict[str, str]
     holed_texts: dict[str, str]
+    grafted: list[Question] = field(default_factory=list)
+    """Off-topic questions naming a corpus article's topic (``grafted``)."""
 
 
 def question_sets(
@@ -161,12 +186,15 @@ def question_sets(
     off_topic = [dataclasses.replace(q, source="") for a in others for q in a.questions]
     holes = [holed(a, holes_per_article, random.Random(seed + a.index)) for a in corpus]
     unanswerable = [q for _, qs in holes for q in qs]
+    answerable = rng.sample(answerable, min(per_set, len(answerable)))
+    off_topic = rng.sample(off_topic, min(per_set, len(off_topic)))
     return QuestionSets(
-        answerable=rng.sample(answerable, min(per_set, len(answerable))),
-        off_topic=rng.sample(off_topic, min(per_set, len(off_topic))),
+        answerable=answerable,
+        off_topic=off_topic,
         unanswerable=rng.sample(unanswerable, min(per_set, len(unanswerable))),
         texts={a.name: a.text for a in corpus},
         holed_texts={a.name: text for a, (text, _) in zip(corpus, holes, strict=True)},
+        grafted=grafted(off_topic, [a.title for a in corpus], random.Random(seed + 1)),
     )
 
 
@@ -241,21 +269,29 @@ def share(flags: list[bool]) -> float:
     return round(sum(flags) / len(flags), 4) if flags else 0.0
 
 
-def figures(answerable: list[Asked], off: list[Asked], holes: list[Asked], sets: QuestionSets) -> dict[str, Any]:
-    everything = answerable + off + holes
+def figures(
+    answerable: list[Asked], off: list[Asked], holes: list[Asked], sets: QuestionSets, grafts: list[Asked]
+) -> dict[str, Any]:
+    everything = answerable + off + holes + grafts
     lengths = [len(a.answer.text) for a in answerable if a.answer.answerable]
     latency = [a.ms for a in everything]
     p50, p95 = common.latency_p50_p95(latency)
     return {
-        "questions": {"answerable": len(answerable), "off_topic": len(off), "unanswerable": len(holes)},
+        "questions": {
+            "answerable": len(answerable),
+            "off_topic": len(off),
+            "unanswerable": len(holes),
+            "grafted": len(grafts),
+        },
         "answer_contains_gold": share([a.contained for a in answerable]),
         "gold_paragraph_cited": share([a.gold_cited for a in answerable]),
         "false_refusals": share([not a.answer.answerable for a in answerable]),
         "off_topic_refused": share([not a.answer.answerable for a in off]),
         "unanswerable_refused": share([not a.answer.answerable for a in holes]),
+        "grafted_refused": share([not a.answer.answerable for a in grafts]),
         "spurious_conflicts": share([bool(a.answer.conflicts) for a in everything]),
         "citations_verbatim": min(
-            verbatim(answerable + off, sets.texts), verbatim(holes, sets.holed_texts) if holes else 1.0
+            verbatim(answerable + off + grafts, sets.texts), verbatim(holes, sets.holed_texts) if holes else 1.0
         ),
         "median_answer_chars": statistics.median(lengths) if lengths else 0,
         "ask_ms_p50": p50,
@@ -266,13 +302,17 @@ def figures(answerable: list[Asked], off: list[Asked], holes: list[Asked], sets:
 def print_figures(f: dict[str, Any], title: str) -> None:
     q = f["questions"]
     print()
-    print(f"{title}: {q['answerable']} answerable, {q['off_topic']} off-topic, {q['unanswerable']} unanswerable")
+    print(
+        f"{title}: {q['answerable']} answerable, {q['off_topic']} off-topic, {q['unanswerable']} unanswerable"
+        f" (and {q['grafted']} grafted)"
+    )
     rows = [
         ("answer contains gold", "answer_contains_gold"),
         ("gold paragraph cited", "gold_paragraph_cited"),
         ("false refusals", "false_refusals"),
         ("off-topic refused", "off_topic_refused"),
         ("on-topic unanswerable refused", "unanswerable_refused"),
+        ("grafted refused", "grafted_refused"),
         ("spurious conflicts", "spurious_conflicts"),
         ("citations verbatim", "citations_verbatim"),
         ("median answer length (chars)", "median_answer_chars"),
@@ -322,7 +362,8 @@ def main() -> None:
     answerable = ask_all(sets.answerable, config, "answerable")
     off = ask_all(sets.off_topic, config, "off-topic")
     holes = ask_all(sets.unanswerable, holed_config, "unanswerable")
-    f = figures(answerable, off, holes, sets)
+    grafts = ask_all(sets.grafted, config, "grafted")
+    f = figures(answerable, off, holes, sets, grafts)
     where = "measuring split" + (", CI slice" if args.slice else "")
     models = f", {args.models}" if args.models else ""
     print_figures(f, f"Open corpus (SQuAD dev, {where}{models})")
@@ -335,6 +376,9 @@ def main() -> None:
             )
         for row in c_holes[:: max(1, len(c_holes) // 20)]:
             print(f"  bar {row['bar']:.2f}: false refusals {row['false_refusals']:.3f} -> holed {row['refused']:.3f}")
+        c_grafts = refusal_curve(answerable, grafts)
+        for row in c_grafts[:: max(1, len(c_grafts) // 20)]:
+            print(f"  bar {row['bar']:.2f}: false refusals {row['false_refusals']:.3f} -> grafted {row['refused']:.3f}")
     total = common.print_total(started)
     if args.json:
         common.write_json(
