@@ -368,7 +368,7 @@ def main() -> None:
     models = f", {args.models}" if args.models else ""
     print_figures(f, f"Open corpus (SQuAD dev, {where}{models})")
     if args.curve:
-        print("\nRefusal curve (confidence bar: false refusals -> off-topic / unanswerable refused):")
+        print("\nRefusal curve (confidence bar: false refusals -> off-topic / unanswerable / grafted refused):")
         c_off, c_holes = refusal_curve(answerable, off), refusal_curve(answerable, holes)
         for row in c_off[:: max(1, len(c_off) // 20)]:
             print(
