@@ -111,7 +111,7 @@ class _Engine:
             log.info("Building the reader's graph (once, a few seconds): %s (%s)", path, type(exc).__name__)
             export_encoder(_torch_weights(w), path, types=True)
             self._wide = open_session(path, threads)
-        self._path, self._threads = path, threads
+        self._path = path
         self._narrow: Any = None if threads > 1 else self._wide  # opened when first needed
         self._words = w[_WORDS]
         self._lock = threading.Lock()
