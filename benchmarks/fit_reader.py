@@ -65,12 +65,21 @@ def article_sentences(article: oc.Article) -> list[tuple[int, str]]:
 
 
 def groups(
-    articles: list[oc.Article], others: list[oc.Article], reword: float, seed: int, holed: float = 0.0
+    articles: list[oc.Article],
+    others: list[oc.Article],
+    reword: float,
+    seed: int,
+    holed: float = 0.0,
+    grafted: float = 0.0,
 ) -> list[Group]:
     """One group per question; for a share ``holed`` of them also its twin without the
-    sentences that hold the answer (every label 0: the answer is not there)."""
+    sentences that hold the answer (every label 0: the answer is not there); for a share
+    ``grafted`` also a grafted question (``open_corpus.grafted``: another article's
+    question naming this article's title) with the sentences of this article it matches
+    best (every label 0)."""
     rng = random.Random(seed)
     twin = random.Random(seed + 1000)  # its own draws: the other groups stay as they were
+    graft = random.Random(seed + 2000)
     paraphrase = Paraphraser(0.5, seed=seed)
     elsewhere = [s for a in others for _, s in article_sentences(a)]
     out = []
@@ -98,7 +107,27 @@ def groups(
             if twin.random() < holed:
                 rest = [s for s in chosen if not holds(s)]
                 out.append(Group(text, rest, [0.0] * len(rest)))
+            if graft.random() < grafted:
+                out.extend(grafted_group(article, articles, sentences, bm25, len(chosen), graft))
     return out
+
+
+def grafted_group(
+    article: oc.Article,
+    articles: list[oc.Article],
+    sentences: list[tuple[int, str]],
+    bm25: BM25,
+    size: int,
+    rng: random.Random,
+) -> list[Group]:
+    """A question of another of ``articles`` with its longest name replaced by this
+    article's title, and the ``size`` sentences of this article BM25 ranks first for it."""
+    donor = rng.choice([a for a in articles if a is not article and a.questions])
+    asked = oc.grafted([rng.choice(donor.questions)], [article.title], rng)
+    if not asked:
+        return []
+    best = np.argsort(-bm25.scores(asked[0].text), kind="stable")[:size]
+    return [Group(asked[0].text, [sentences[i][1] for i in best], [0.0] * len(best))]
 
 
 def base_weights(depth: int) -> dict[str, object]:
@@ -203,19 +232,28 @@ def evaluate(model: Model, data: list[Group]) -> dict[str, float]:
 
     tokenizer = pair_tokenizer(model_path())
     embedder = MiniLMEmbedder()
-    reader, cosine, holed = [], [], []
+    reader, cosine, holed, grafted = [], [], [], []
+    answerable = [g for g in data if any(g.labels)]
     with torch.no_grad():
         for g in data:
             z = model.logits(*encode_pairs(tokenizer, [(g.question, s) for s in g.sentences])).numpy()
+            if not any(g.labels):
+                grafted.append(float(z.max()))
+                continue
             reader.append(z)
             vectors = embedder.embed([g.question, *g.sentences])
             cosine.append(vectors[1:] @ vectors[0])
             if not all(g.labels):
                 holed.append(float(max(z[i] for i, y in enumerate(g.labels) if not y)))
     best = np.array([float(z.max()) for z in reader])
-    worst = np.array(holed)
-    auc = float(np.mean(best[:, None] > worst[None, :]))
-    return {"reader_top1": top1(reader, data), "cosine_top1": top1(cosine, data), "answerable_vs_holed_auc": auc}
+    figures = {
+        "reader_top1": top1(reader, answerable),
+        "cosine_top1": top1(cosine, answerable),
+        "answerable_vs_holed_auc": float(np.mean(best[:, None] > np.array(holed)[None, :])),
+    }
+    if grafted:
+        figures["answerable_vs_grafted_auc"] = float(np.mean(best[:, None] > np.array(grafted)[None, :]))
+    return figures
 
 
 def main() -> None:
@@ -227,6 +265,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8, help="question groups per step")
     parser.add_argument(
         "--holed", type=float, default=0.0, help="share of the groups that also get a twin without the answer"
+    )
+    parser.add_argument(
+        "--grafted", type=float, default=0.0, help="share of the groups that also get a grafted question (no answer)"
     )
     parser.add_argument("--limit", type=int, default=0, help="fit on this many groups only (a quick try)")
     parser.add_argument("--dry-run", action="store_true")
@@ -240,8 +281,8 @@ def main() -> None:
     articles = oc.read_articles(oc.FIT)
     held = [a for n, a in enumerate(articles) if n % 8 == 7]
     fit = [a for n, a in enumerate(articles) if n % 8 != 7]
-    data = groups(fit, held, REWORD, SEED, args.holed)
-    check = groups(held, fit, 0.0, SEED + 1)
+    data = groups(fit, held, REWORD, SEED, args.holed, args.grafted)
+    check = groups(held, fit, 0.0, SEED + 1, grafted=1.0)
     if args.limit:
         data = random.Random(SEED).sample(data, min(args.limit, len(data)))
     print(
@@ -261,6 +302,7 @@ def main() -> None:
         "epochs": args.epochs,
         "lr": args.lr,
         "holed": args.holed,
+        "grafted": args.grafted,
         "held_out": {k: round(v, 4) for k, v in figures.items()},
         "minutes": round((time.time() - started) / 60, 1),
     }
