@@ -18,6 +18,10 @@ token-type table and a linear head over the mean-pooled states are trained (Adam
 pass, fixed seeds) on a listwise loss (softmax over the group: which sentence answers)
 plus a pointwise one (does this sentence answer at all: the refusal evidence). Only the
 trained parameters are written, in fp16, with how they were fitted as metadata.
+
+``--holed`` and ``--grafted`` add groups with no answer (the group without its answering
+sentences; a grafted question, see ``open_corpus.grafted``). Both were tried and not
+shipped: benchmarks/README.md, "The reader".
 """
 
 from __future__ import annotations
@@ -225,7 +229,8 @@ def top1(score: list[np.ndarray], data: list[Group]) -> float:
 def evaluate(model: Model, data: list[Group]) -> dict[str, float]:
     """Held-out articles: how often the best-scored sentence of a group holds the answer,
     by the reader and by the bundled model's cosine; and how the reader's best logit
-    separates a group from the same group without its answering sentences."""
+    separates a group from the same group without its answering sentences, and from a
+    grafted question's group (those with no answer at all)."""
     import torch
 
     from rag.embedding import MiniLMEmbedder
