@@ -254,11 +254,16 @@ def evaluate(model: Model, data: list[Group]) -> dict[str, float]:
     figures = {
         "reader_top1": top1(reader, answerable),
         "cosine_top1": top1(cosine, answerable),
-        "answerable_vs_holed_auc": float(np.mean(best[:, None] > np.array(holed)[None, :])),
+        "answerable_vs_holed_auc": auc(best, holed),
     }
     if grafted:
-        figures["answerable_vs_grafted_auc"] = float(np.mean(best[:, None] > np.array(grafted)[None, :]))
+        figures["answerable_vs_grafted_auc"] = auc(best, grafted)
     return figures
+
+
+def auc(positive: np.ndarray, negative: list[float]) -> float:
+    """The share of (positive, negative) pairs the positive scores above."""
+    return float(np.mean(positive[:, None] > np.array(negative)[None, :]))
 
 
 def main() -> None:
