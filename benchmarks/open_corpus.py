@@ -3,6 +3,7 @@
     python benchmarks/open_corpus.py                 # the measuring split: 16 articles, 3 question sets
     python benchmarks/open_corpus.py --slice         # the CI gate: 3 small articles, ~100 questions
     python benchmarks/open_corpus.py --json out.json # also write the figures as JSON
+    python benchmarks/open_corpus.py --fitting       # the same on the fitting split, to decide on
 
 SQuAD v1.1 dev is split by article index ``i`` (its position in the file):
 
@@ -11,6 +12,8 @@ SQuAD v1.1 dev is split by article index ``i`` (its position in the file):
 * ``i % 3 == 0``: reserved for an external check. Nothing here reads those articles.
 
 The corpus is the measuring articles, one file each (title line, then the paragraphs).
+With ``--fitting`` it is every other fitting article instead, the rest of the fitting split
+giving the off-topic questions: a change of rules is decided there, then reported here.
 Three question sets are asked of it:
 
 * **answerable**: the articles' own questions;
@@ -341,18 +344,24 @@ def main() -> None:
     parser.add_argument("--gate", type=Path, metavar="TOML", help="check the figures against these floors")
     parser.add_argument("--curve", action="store_true", help="print the refusal curve")
     parser.add_argument("--models", type=Path, help="fitted models to measure (default: rag/data/answerer.json)")
+    parser.add_argument(
+        "--fitting", action="store_true", help="ask on the fitting split (half its articles), to decide a change on"
+    )
     common.add_run_arguments(parser)
     args = parser.parse_args()
     common.limit_blas_threads(args.blas_threads)
     started = time.perf_counter()
 
     corpus, others = read_articles(MEASURE), read_articles(FIT)
+    if args.fitting:
+        corpus, others = others[0::2], others[1::2]
     if args.slice:
         corpus = sorted(corpus, key=lambda a: len(a.text))[:SLICE_ARTICLES]
     per_set = args.per_set or (35 if args.slice else 300)
     sets = question_sets(corpus, others, per_set, holes_per_article=15 if args.slice else 20)
-    config, b1 = build("open-measure", sets.texts, args.rebuild)
-    holed_config, b2 = build("open-holed", sets.holed_texts, args.rebuild)
+    prefix = "open-fitting" if args.fitting else "open"
+    config, b1 = build(f"{prefix}-measure", sets.texts, args.rebuild)
+    holed_config, b2 = build(f"{prefix}-holed", sets.holed_texts, args.rebuild)
     if args.models:
         scoring.use_model_file(args.models)
     common.print_build(b1, "articles")
@@ -364,7 +373,7 @@ def main() -> None:
     holes = ask_all(sets.unanswerable, holed_config, "unanswerable")
     grafts = ask_all(sets.grafted, config, "grafted")
     f = figures(answerable, off, holes, sets, grafts)
-    where = "measuring split" + (", CI slice" if args.slice else "")
+    where = ("fitting split" if args.fitting else "measuring split") + (", CI slice" if args.slice else "")
     models = f", {args.models}" if args.models else ""
     print_figures(f, f"Open corpus (SQuAD dev, {where}{models})")
     if args.curve:
@@ -386,6 +395,7 @@ def main() -> None:
             {
                 "benchmark": "open-corpus",
                 "slice": args.slice,
+                "split": "fitting" if args.fitting else "measuring",
                 "models": str(args.models or scoring.MODEL_FILE),
                 "run_s": round(total, 1),
             }
