@@ -497,10 +497,12 @@ def _joined(a: Candidate, b: Candidate, s: Searcher) -> Candidate | None:
 def refusal(question: str, ranked: list[Candidate], s: Searcher) -> str:
     """The refusal, saying what the articles lack when it can: a term of the question
     found nowhere in them, or the kind of answer asked for."""
-    absent = [w for w in name_words(question) + question.split() if _unknown(w, s)]
+    keys, named = key_terms(question), name_words(question)
+    said = [w for w in question.split() if set(terms(w)) & keys and w.lower().strip(_PUNCTUATION) not in _VAGUE]
+    asked = named + said
+    absent = list(dict.fromkeys(w.strip(_PUNCTUATION) for w in asked if _unknown(w, s)))
     if absent:
-        word = absent[0].strip("?.,!;:\"'“”‘’()")
-        return f"{REFUSAL} They never mention “{word}”."
+        return f"{REFUSAL} They never mention " + " or ".join(f"“{w}”" for w in absent[:2]) + "."
     answer_type = expected_type(question)
     if ranked and answer_type is not None and answer_type.strict and not any(c.features["answer_type"] for c in ranked):
         topic = " ".join(name_words(question)[:3]) or "this"
@@ -508,6 +510,11 @@ def refusal(question: str, ranked: list[Candidate], s: Searcher) -> str:
     return REFUSAL
 
 
+_PUNCTUATION = "?.,!;:\"'“”‘’()"
+_VAGUE = frozenset(
+    "another other else anyone anything someone something everyone everything ever also still even".split()
+)
+"""Words too vague to name as what the articles lack ("They never mention “another”")."""
 _TYPE_NOUN = {"age": "age", "money": "amount", "nationality": "nationality", "date": "date or time", "number": "number"}
 
 
@@ -600,7 +607,10 @@ def _conflicts(
     articles disagree on, each with the sentences that give it, best first. A witness is
     about the question's subject: it names the person asked about (in the sentence, or
     for a date or number just before it) and states the same key terms of the question
-    as the best witness ("birth parents" is not "the other parent")."""
+    as the best witness ("birth parents" is not "the other parent"). A question that
+    names no one has only its key terms for a subject: when the best witness states none
+    of them ("How much can I spend on a hotel?" against a gift limit and a receipt
+    threshold), there is no conflict to show."""
     if kind is None or not ranked:
         return []
     witnesses = [c for c in ranked if c.score >= bar * ranked[0].score]
@@ -618,6 +628,8 @@ def _conflicts(
         return []
     keys = key_terms(question)
     subject = covered(found[0][0].text, keys)
+    if keys and not subject and not anchors:
+        return []  # no name and none of the question's terms: nothing says the values share a subject
     found = [(c, vals) for c, vals in found if covered(c.text, keys) == subject]
     found_versions = versions(kind, [(s.chunks[c.chunk].source, c.text, vals) for c, vals in found])[:MAX_VERSIONS]
     out: list[tuple[Version, list[Candidate]]] = []

@@ -17,7 +17,7 @@ from typing import Any
 
 from .corpus import MONTHS, WEEKDAYS
 from .lexical import STOP_WORDS, phonetic, terms, words
-from .question import CAPITALISED, name_words
+from .question import CAPITALISED, asks_when, name_words
 
 _MONTH = "|".join(MONTHS)
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -111,7 +111,7 @@ def answer_kind(question: str) -> str | None:
     q = question.lower()
     if re.search(r"\b(day of the week|which day|what day)\b", q):
         return "weekday"
-    if re.search(r"\b(when|what date|which date|on what date)\b", q):
+    if asks_when(question) or re.search(r"\b(what date|which date)\b", q):
         return "date"
     if _ASKS_TITLE.search(q):
         return "title"

@@ -14,6 +14,13 @@ _MONTH = "(?:" + "|".join(MONTHS) + ")"
 _MONTH_ABBREVIATION = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
 _WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|dozen|half"
+_ORDINAL_WORDS = (
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+    r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first"
+)
+_DECADE_WORDS = r"(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)"
+_QUANTITY = rf"(?:\d+|an?|a few|several|{_NUMBER_WORDS})"
+_UNIT = r"(?:business |working |calendar )?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
 _DEMONYM = "(?:" + "|".join(sorted((re.escape(d) for d in DEMONYMS), key=len, reverse=True)) + ")"
 
 
@@ -47,7 +54,20 @@ _DATE = "|".join(
         r"(?i:\b(?:noon|midday|midnight|o'clock|yesterday|today|tonight|tomorrow|"
         r"(?:last|this|next) (?:week|weekend|month|year)|(?:\w+ )?(?:days?|weeks?|months?|years?) (?:ago|later)"
         r")\b)",
+        # "the 14th century", "the first millennium", "the mid-sixties"
+        rf"(?i:\b(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORDINAL_WORDS})[- ]centur(?:y|ies)\b|\bmillenni(?:um|a)\b)",
+        rf"(?i:\b(?:the|mid-)\s?(?:early |late )?{_DECADE_WORDS}\b)",
+        # a deadline or an offset: "within one hour", "after 30 days", "two weeks in advance"
+        rf"(?i:\bwithin (?:the )?(?:first |next )?(?:{_QUANTITY} )?{_UNIT}\b|\b(?:after|in) {_QUANTITY} {_UNIT}\b|"
+        rf"\b{_QUANTITY} {_UNIT} "
+        r"(?:in advance|beforehand|before|after|prior)\b|\bimmediately\b|\bno later than\b)",
     )
+)
+_ASKS_WHEN = (
+    # "when" asking for a time, not "when" opening a clause ("What was he charged with when
+    # he was arrested?", "When the law is the target, what is it called?")
+    r"^\W*(?:(?:and|but|so|then|since|until|till)\s+)?when\b(?![^?]*,\s*(?:what|which|who|whom|whose|how|where|why)\b)"
+    r"|\b(?:and|or|since|until|till|know|tell (?:me|us)|remember|find out) when\b|\bwhen\s*\?\s*$"
 )
 _TYPES = [
     # (name, question pattern, answer pattern, strict); an answer pattern is case-sensitive
@@ -68,8 +88,8 @@ _TYPES = [
     ),
     (
         "date",
-        r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|in what (year|month)|"
-        r"at what time|since when)\b",
+        _ASKS_WHEN + r"|\b(what (date|day|year|month|time)|which (date|day|year|month)|in what (year|month)|"
+        r"at what time)\b",
         _DATE,
         True,
     ),
@@ -86,6 +106,7 @@ _TYPES = [
         False,
     ),
 ]
+_ASKS_WHEN_RE = re.compile(_ASKS_WHEN, re.I)
 ANSWER_TYPES = [(name, re.compile(q, re.I), AnswerType(name, re.compile(a), strict)) for name, q, a, strict in _TYPES]
 _WANTS_NAME = re.compile(
     r"^\s*(who|whom|whose|which (company|outlet|publication|newspaper|studio|firm|executive|leader|researcher|city|"
@@ -110,6 +131,12 @@ def expected_type(question: str) -> AnswerType | None:
         if asks.search(question):
             return answer_type
     return None
+
+
+def asks_when(question: str) -> bool:
+    """Does the question ask when something happened ("When did she resign?", "... and
+    when?"), rather than use "when" to open a clause ("What did he say when he left?")?"""
+    return bool(_ASKS_WHEN_RE.search(question))
 
 
 def wants_name(question: str) -> bool:

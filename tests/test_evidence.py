@@ -34,6 +34,7 @@ def test_values_by_kind() -> None:
     assert answer_kind("On what date did Leike resign?") == "date"
     assert answer_kind("What is Greg Brockman's title?") == "title"
     assert answer_kind("Who replaced Sutskever?") is None
+    assert answer_kind("What was the mayor charged with when she was arrested?") is None  # "when" opens a clause
     assert answer_kind("Which post did Leike hold?") == "title"
     assert answer_kind("How did Altman describe Sutskever in his farewell post?") is None  # a post on X
     assert answer_kind("What two words did Jan Leike post on X?") is None

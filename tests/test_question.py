@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.demonyms import DEMONYMS
-from rag.question import AnswerType, expected_type
+from rag.question import AnswerType, asks_when, expected_type
 
 
 def _type(question: str) -> AnswerType:
@@ -105,3 +105,46 @@ def test_non_date_sentences(sentence: str) -> None:
 def test_time_questions_expect_a_date_or_time() -> None:
     for question in ("What time does the shop open?", "At what time does the shop open?", "When is the meeting?"):
         assert _type(question).name == "date"
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("When did the board vote?", True),
+        ("Who founded the studio, and when?", True),
+        ("Since when has she led the team?", True),
+        ("The plant closed when?", True),
+        ("What was he charged with when he was arrested?", False),  # "when" opens a clause
+        ("When the law is the target of a protest, what is it called?", False),
+        ("What did the minister say when she resigned?", False),
+    ],
+)
+def test_when_asks_for_a_time_only_as_a_question_word(question: str, asks: bool) -> None:
+    assert asks_when(question) is asks
+    found = expected_type(question)
+    assert (found is not None and found.name == "date") is asks
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The cathedral was built in the 14th century.",
+        "Lace making spread in the first half of the eighteenth century.",
+        "Farming reached the coast by the first millennium AD.",
+        "The first paperbacks appeared in the mid-sixties.",
+        "A lost laptop must be reported to the service desk within one hour.",
+        "Requests are made at least two weeks in advance.",
+        "Recordings are overwritten automatically after 30 days.",
+        "Incidents are reported immediately.",
+    ],
+)
+def test_centuries_decades_and_deadlines_answer_when(answer: str) -> None:
+    found = expected_type("When was it done?")
+    assert found is not None and found.pattern.search(answer)
+
+
+def test_durations_and_ages_do_not_answer_when() -> None:
+    found = expected_type("When was it done?")
+    assert found is not None
+    assert not found.pattern.search("She worked there for five years.")
+    assert not found.pattern.search("He is in his sixties.")

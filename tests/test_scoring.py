@@ -120,6 +120,12 @@ def test_a_refusal_says_what_is_missing(policies: tuple[Config, Path]) -> None:
     assert "never mention" in answer.text and ("Sistine" in answer.text or "Chapel" in answer.text)
 
 
+def test_a_refusal_names_what_was_asked_about_not_how(policies: tuple[Config, Path]) -> None:
+    answer = ask("How much does a submarine cost?", config=policies[0])
+    assert answer.text.startswith(f"{REFUSAL} They never mention “submarine”")
+    assert "“much”" not in answer.text  # "how much" frames the question; it is not what was asked about
+
+
 STAFF = {
     "people.txt": (
         "Staff directory\n\n"
