@@ -263,6 +263,9 @@ class _QuestionTerms:
     spelled: dict[str, str]
     """Each sound-alike of a name of the question -> that name."""
     asked_names: set[str]
+    """The names of the question and its context, and every word of the question read as
+    a name: "Data Retention Policy" names nothing new to "Who reviews the data retention
+    policy?"."""
     answer_type: AnswerType | None
     needs_name: bool
     corpus_missing: float
@@ -287,7 +290,7 @@ class _QuestionTerms:
             name_terms=name_terms,
             alikes=alikes,
             spelled={a: t for t in reversed(name_terms) for a in alikes[t]},
-            asked_names=names(question) | names(context),
+            asked_names=names(question) | names(context) | names(question.title()),
             answer_type=expected_type(question),
             needs_name=wants_name(question),
             corpus_missing=absent / (sum(own_idf.values()) or 1.0),

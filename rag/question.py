@@ -32,11 +32,13 @@ class AnswerType:
     """When no retrieved sentence has this kind of answer, the articles don't answer."""
 
 
+_AGE_NUMBER = rf"(?:\d{{1,3}}|(?i:{_NUMBER_WORDS}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?))"
 _AGE = "|".join(
     (
-        r"\b\d{1,3}[- ]years?[- ]old\b",  # "a 37-year-old engineer", "37 years old"
-        r"\b\d{1,3} years of age\b",
-        r"\baged? (?:of )?\d{1,3}\b",  # "aged 37", "age 37", "at the age of 37"
+        rf"\b{_AGE_NUMBER}[- ](?:years?|months?|weeks?)[- ]old\b",  # "a 37-year-old", "seven months old"
+        rf"\b{_AGE_NUMBER} years of age\b",
+        rf"\baged? (?:of )?{_AGE_NUMBER}\b",  # "aged 37", "age 37", "at the age of seven"
+        rf"(?i:\bin (?:his|her|their) (?:early |mid-|late )?{_DECADE_WORDS})\b",  # "in her sixties"
         r"[A-Z][\w'’\-]+, \d{1,3},",  # "Jane Doe, 37, said"
         r"\bat \d{1,3}(?=\s*[,;!?)]|\.(?!\d)|\s+(?:in|on|after|when|while|and|from|he|she|they)\b)",  # "retired at 65"
     )
@@ -96,7 +98,7 @@ _TYPES = [
     (
         "number",
         r"\bhow (many|much|long|soon)\b|\bwhat (share|percentage|proportion|number|fraction)\b",
-        rf"\d|(?i:\b({_NUMBER_WORDS}|decade|dozens?|hundreds?|minutes?|hours?|days?|weeks?|months?|years?)\b)",
+        rf"\d|(?i:\b({_NUMBER_WORDS}|twice|thrice|decade|dozens?|hundreds?|minutes?|hours?|days?|weeks?|months?|years?)\b)",
         True,
     ),
     (

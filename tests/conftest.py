@@ -95,6 +95,16 @@ def build_corpus(root: Path, files: dict[str, str], **settings: object) -> Confi
     return config
 
 
+NONNEWS = Path(__file__).parent / "data" / "nonnews"
+
+
+@pytest.fixture(scope="module")
+def policy_folder(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The ten company policies of tests/data/nonnews, indexed with the real model."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(NONNEWS.glob("policy_*.txt"))}
+    return build_corpus(tmp_path_factory.mktemp("policy-folder"), files, embedder="minilm")
+
+
 def file_text(corpus: Path, source: str) -> str:
     return (corpus / source).read_bytes().decode("utf-8-sig")
 

@@ -127,3 +127,10 @@ def test_answers_from_a_corpus_that_is_not_news(other_corpus: Config) -> None:
         assert_verbatim(other_corpus.corpus_dir, answer.citations)
     refused = ask("What is the boiling point of tungsten?", config=other_corpus)
     assert not refused.answerable and refused.citations == [] and "tungsten" in refused.text
+
+
+def test_a_heading_of_the_question_words_names_no_one_new(policy_folder: Config) -> None:
+    answer = ask("Who reviews the data retention policy?", config=policy_folder)
+    assert answer.answerable
+    assert answer.citations[0].text == "This policy is reviewed every year by the data protection officer."
+    assert_verbatim(policy_folder.corpus_dir, answer.citations)

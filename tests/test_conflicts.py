@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from rag import Config, ask
 from rag.evidence import dates, key_terms, normalise_titles, quantities, quantity_of, titles, values, versions
 
 from .conftest import assert_verbatim, build_corpus
-
-NONNEWS = Path(__file__).parent / "data" / "nonnews"
 
 
 def _corpus(tmp_path: Path, files: dict[str, str]) -> Config:
@@ -53,13 +49,6 @@ def test_another_subject_qualifier_is_no_rival(tmp_path: Path) -> None:
     assert "20 weeks" in answer.text and "12 weeks" not in answer.text
     assert answer.supported_by == ["leave.txt"]  # "other parents" does not corroborate "birth parents"
     assert_verbatim(config.corpus_dir, answer.citations)
-
-
-@pytest.fixture(scope="module")
-def policy_folder(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """The ten company policies of tests/data/nonnews, indexed with the real model."""
-    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(NONNEWS.glob("policy_*.txt"))}
-    return build_corpus(tmp_path_factory.mktemp("policy-folder"), files, embedder="minilm")
 
 
 def test_values_about_nothing_the_question_names_are_no_conflict(policy_folder: Config) -> None:

@@ -148,3 +148,24 @@ def test_durations_and_ages_do_not_answer_when() -> None:
     assert found is not None
     assert not found.pattern.search("She worked there for five years.")
     assert not found.pattern.search("He is in his sixties.")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "He moved to the capital when he was seven months old.",
+        "She retired at the age of sixty-five.",
+        "The founder, now in his early sixties, stepped down.",
+        "A 37-year-old engineer joined the board.",
+    ],
+)
+def test_ages_in_words_answer_how_old(answer: str) -> None:
+    assert _type("How old was she?").pattern.search(answer)
+
+
+def test_an_age_is_not_any_decade() -> None:
+    assert not _type("How old was she?").pattern.search("The band was famous in the sixties.")
+
+
+def test_twice_answers_how_many_times() -> None:
+    assert _type("How many times did the club win the cup?").pattern.search("The club won the cup twice.")
