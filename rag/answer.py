@@ -459,6 +459,7 @@ def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | No
     models = load_models()
     if (confidence(ranked) if sure is None else sure) < models.refuse_below:
         return []
+    ranked = [c for c in ranked if c.features["novelty"] > 0]  # only the question's own words: no answer
     ranked = of_asked_type(question, ranked)
     if not ranked:
         return []  # it asks for a date, number, age... and no retrieved sentence holds one

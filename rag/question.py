@@ -63,6 +63,9 @@ _DATE = "|".join(
         rf"(?i:\bwithin (?:the )?(?:first |next )?(?:{_QUANTITY} )?{_UNIT}\b|\b(?:after|in) {_QUANTITY} {_UNIT}\b|"
         rf"\b{_QUANTITY} {_UNIT} "
         r"(?:in advance|beforehand|before|after|prior)\b|\bimmediately\b|\bno later than\b)",
+        # how often: "every year", "twice a month", "annually"
+        r"(?i:\b(?:every|each|once a|twice a) (?:other )?(?:day|week|month|quarter|year)\b|"
+        r"\b(?:daily|weekly|monthly|quarterly|annually|yearly)\b)",
     )
 )
 _ASKS_WHEN = (

@@ -134,3 +134,14 @@ def test_a_heading_of_the_question_words_names_no_one_new(policy_folder: Config)
     assert answer.answerable
     assert answer.citations[0].text == "This policy is reviewed every year by the data protection officer."
     assert_verbatim(policy_folder.corpus_dir, answer.citations)
+
+
+def test_a_sentence_of_only_the_question_words_is_no_answer(policy_folder: Config) -> None:
+    answer = ask("What happens if I break the code of conduct?", config=policy_folder)  # not the title line
+    breaches = "Breaches of this code may lead to disciplinary action, up to and including dismissal."
+    assert answer.citations[0].text == breaches
+
+
+def test_how_often_answers_when(policy_folder: Config) -> None:
+    answer = ask("When is the data retention policy reviewed?", config=policy_folder)
+    assert answer.citations[0].text == "This policy is reviewed every year by the data protection officer."

@@ -136,6 +136,8 @@ def test_when_asks_for_a_time_only_as_a_question_word(question: str, asks: bool)
         "Requests are made at least two weeks in advance.",
         "Recordings are overwritten automatically after 30 days.",
         "Incidents are reported immediately.",
+        "This policy is reviewed every year by the data protection officer.",
+        "The accounts are audited annually.",
     ],
 )
 def test_centuries_decades_and_deadlines_answer_when(answer: str) -> None:
