@@ -70,8 +70,10 @@ _DATE = "|".join(
 )
 _ASKS_WHEN = (
     # "when" asking for a time, not "when" opening a clause ("What was he charged with when
-    # he was arrested?", "When the law is the target, what is it called?")
-    r"^\W*(?:(?:and|but|so|then|since|until|till)\s+)?when\b(?![^?]*,\s*(?:what|which|who|whom|whose|how|where|why)\b)"
+    # he was arrested?", "When the law is the target, what is it called?"); "When did Doe,
+    # who led the team, resign?" asks.
+    r"^\W*(?:(?:and|but|so|then|since|until|till)\s+)?when\b(?:\s+(?:did|do|does|was|were|is|are|will|would|could|"
+    r"can|should|must|has|have|had|might|may)\b|(?![^?]*,\s*(?:what|which|who|whom|whose|how|where|why)\b))"
     r"|\b(?:and|or|since|until|till|know|tell (?:me|us)|remember|find out) when\b|\bwhen\s*\?\s*$"
 )
 _TYPES = [

@@ -114,6 +114,7 @@ def test_time_questions_expect_a_date_or_time() -> None:
         ("Who founded the studio, and when?", True),
         ("Since when has she led the team?", True),
         ("The plant closed when?", True),
+        ("When did Jane Doe, who led the team, resign?", True),
         ("What was he charged with when he was arrested?", False),  # "when" opens a clause
         ("When the law is the target of a protest, what is it called?", False),
         ("What did the minister say when she resigned?", False),
