@@ -18,7 +18,8 @@ _ORDINAL_WORDS = (
     r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
     r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first"
 )
-_DECADE_WORDS = r"(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)"
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_DECADE_WORDS = "(?:" + "|".join(t[:-1] + "ies" for t in _TENS) + ")"  # "twenties" ... "nineties"
 _QUANTITY = rf"(?:\d+|an?|a few|several|{_NUMBER_WORDS})"
 _UNIT = r"(?:business |working |calendar )?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
 _DEMONYM = "(?:" + "|".join(sorted((re.escape(d) for d in DEMONYMS), key=len, reverse=True)) + ")"
@@ -32,7 +33,7 @@ class AnswerType:
     """When no retrieved sentence has this kind of answer, the articles don't answer."""
 
 
-_AGE_NUMBER = rf"(?:\d{{1,3}}|(?i:{_NUMBER_WORDS}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?))"
+_AGE_NUMBER = rf"(?:\d{{1,3}}|(?i:{_NUMBER_WORDS}|(?:{'|'.join(_TENS)})(?:-\w+)?))"
 _AGE = "|".join(
     (
         rf"\b{_AGE_NUMBER}[- ](?:years?|months?|weeks?)[- ]old\b",  # "a 37-year-old", "seven months old"
