@@ -4,6 +4,7 @@
     python benchmarks/open_corpus.py --slice         # the CI gate: 3 small articles, ~100 questions
     python benchmarks/open_corpus.py --json out.json # also write the figures as JSON
     python benchmarks/open_corpus.py --fitting       # the same on the fitting split, to decide on
+    python benchmarks/open_corpus.py --fitting --per-set 5000 --typed-shares 0,0.5,1  # rag.answer.TYPED_SHARE
 
 SQuAD v1.1 dev is split by article index ``i`` (its position in the file):
 
@@ -52,9 +53,11 @@ from typing import Any
 
 import common
 
+import rag.answer
 import rag.scoring as scoring
 from rag import Answer, Config, ask
 from rag.chunking import split_sentences
+from rag.question import expected_type
 
 DATA = common.BENCH / "squad" / "dev-v1.1.json"
 FIT, MEASURE, RESERVED = 1, 2, 0
@@ -337,6 +340,27 @@ def gate(f: dict[str, Any], path: Path) -> list[str]:
     return failures
 
 
+def sweep_typed_shares(questions: list[Question], config: Config, shares: list[float]) -> None:
+    """Answers to the questions asking for a date, number, age, sum or nationality, with
+    each share: the best sentence holding such a value is quoted when its score is at
+    least that share of the best sentence's (``rag.answer.TYPED_SHARE``). The share that
+    puts the answer in the quote most often, the smallest on a tie, is the one to ship."""
+    strict = [q for q in questions if (t := expected_type(q.text)) is not None and t.strict]
+    print(f"{len(strict)} of {len(questions)} answerable questions ask for a strict answer type")
+    shipped, best = rag.answer.TYPED_SHARE, (-1.0, 0.0)
+    try:
+        for value in sorted(shares):
+            rag.answer.TYPED_SHARE = value
+            asked = ask_all(strict, config, f"share {value}")
+            contained, cited = share([a.contained for a in asked]), share([a.gold_cited for a in asked])
+            refused = share([not a.answer.answerable for a in asked])
+            print(f"  share {value:4.2f}: contains gold {contained:.3f}, cited {cited:.3f}, refused {refused:.3f}")
+            best = max(best, (contained, -value))
+    finally:
+        rag.answer.TYPED_SHARE = shipped
+    print(f"Best share: {-best[1]:.2f} (shipped: {shipped})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slice", action="store_true", help=f"the CI slice: the {SLICE_ARTICLES} smallest articles")
@@ -346,6 +370,11 @@ def main() -> None:
     parser.add_argument("--models", type=Path, help="fitted models to measure (default: rag/data/answerer.json)")
     parser.add_argument(
         "--fitting", action="store_true", help="ask on the fitting split (half its articles), to decide a change on"
+    )
+    parser.add_argument(
+        "--typed-shares",
+        metavar="LIST",
+        help="only ask the answerable questions of a strict answer type, once per rag.answer.TYPED_SHARE in LIST",
     )
     common.add_run_arguments(parser)
     args = parser.parse_args()
@@ -368,6 +397,9 @@ def main() -> None:
     common.print_build(b2, "holed copies")
     ask("warm-up question", config=config)
     ask("warm-up question", config=holed_config)
+    if args.typed_shares:
+        sweep_typed_shares(sets.answerable, config, [float(v) for v in args.typed_shares.split(",")])
+        return
     answerable = ask_all(sets.answerable, config, "answerable")
     off = ask_all(sets.off_topic, config, "off-topic")
     holes = ask_all(sets.unanswerable, holed_config, "unanswerable")

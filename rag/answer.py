@@ -441,12 +441,25 @@ def confidence(ranked: list[Candidate]) -> float:
     return sigmoid(load_models().answerable.logit(answerability(ranked)))
 
 
+TYPED_SHARE = 0.75
+"""A question that asks for a date, number, age... is answered by the best sentence holding
+one when its score is at least this share of the best sentence's; below it, by the best
+sentence of any kind ("When was the city razed?" -> "During the Second World War, ...").
+The smallest share that puts the answer in the quote most often on the fitting split:
+``python benchmarks/open_corpus.py --fitting --per-set 5000 --typed-shares 0,0.05,0.1,0.2,0.35,0.5,0.75,1``."""
+
+
 def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
-    """For a question that needs a date, number, age... (a strict answer type), only the
-    sentences that hold one; for other questions, all of them."""
+    """For a question that needs a date, number, age... (a strict answer type): none when no
+    sentence holds one (the articles don't answer), else the sentences that hold one unless
+    the best of them scores below ``TYPED_SHARE`` of the best sentence. For other
+    questions, all of them."""
     answer_type = expected_type(question)
     if answer_type is not None and answer_type.strict:
-        return [c for c in ranked if c.features["answer_type"]]
+        typed = [c for c in ranked if c.features["answer_type"]]
+        if typed and typed[0].score < TYPED_SHARE * ranked[0].score:
+            return ranked
+        return typed
     return ranked
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -8,7 +9,7 @@ from rag import Config, ask
 from rag.answer import REFUSAL, retrieval_query
 from rag.errors import InvalidQuestionError
 
-from .conftest import ANSWER_FIELDS, assert_verbatim
+from .conftest import ANSWER_FIELDS, NONNEWS, assert_verbatim, build_corpus
 
 
 def test_real_model_answers_with_verbatim_numbered_citations(real_config: Config) -> None:
@@ -145,3 +146,13 @@ def test_a_sentence_of_only_the_question_words_is_no_answer(policy_folder: Confi
 def test_how_often_answers_when(policy_folder: Config) -> None:
     answer = ask("When is the data retention policy reviewed?", config=policy_folder)
     assert answer.citations[0].text == "This policy is reviewed every year by the data protection officer."
+
+
+def test_a_time_without_a_date_answers_when(tmp_path: Path) -> None:
+    """The best sentence answers "when" with an event, not a date; a sentence with a date
+    that scores far lower is no answer (rag.answer.TYPED_SHARE)."""
+    text = (NONNEWS / "squad_warsaw_history.txt").read_text(encoding="utf-8")
+    config = build_corpus(tmp_path, {"warsaw.txt": text}, embedder="minilm")
+    answer = ask("When was Warsaw completely razed to the ground by bombing raids?", config=config)
+    assert answer.citations[0].text.startswith("During the Second World War, Warsaw was razed")
+    assert_verbatim(config.corpus_dir, answer.citations)
