@@ -522,8 +522,9 @@ def refusal(question: str, ranked: list[Candidate], s: Searcher) -> str:
         return f"{REFUSAL} They never mention " + " or ".join(f"“{w}”" for w in absent[:2]) + "."
     answer_type = expected_type(question)
     if ranked and answer_type is not None and answer_type.strict and not any(c.features["answer_type"] for c in ranked):
-        topic = " ".join(name_words(question)[:3]) or "this"
-        return f"{REFUSAL} They mention {topic} but give no {_TYPE_NOUN.get(answer_type.name, answer_type.name)}."
+        kind = _TYPE_NOUN.get(answer_type.name, answer_type.name)
+        topic = " ".join(name_words(question)[:3])
+        return f"{REFUSAL} They mention {topic} but give no {kind}." if topic else f"{REFUSAL} They give no {kind}."
     return REFUSAL
 
 

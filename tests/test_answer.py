@@ -143,6 +143,11 @@ def test_a_sentence_of_only_the_question_words_is_no_answer(policy_folder: Confi
     assert answer.citations[0].text == breaches
 
 
+def test_a_refusal_names_the_missing_kind_of_answer(policy_folder: Config) -> None:
+    answer = ask("How old must you be to use the company car?", config=policy_folder)
+    assert answer.text == f"{REFUSAL} They give no age." and answer.citations == []
+
+
 def test_how_often_answers_when(policy_folder: Config) -> None:
     answer = ask("When is the data retention policy reviewed?", config=policy_folder)
     assert answer.citations[0].text == "This policy is reviewed every year by the data protection officer."
