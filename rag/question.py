@@ -33,7 +33,8 @@ class AnswerType:
     """When no retrieved sentence has this kind of answer, the articles don't answer."""
 
 
-_AGE_NUMBER = rf"(?:\d{{1,3}}|(?i:{_NUMBER_WORDS}|(?:{'|'.join(_TENS)})(?:-\w+)?))"
+_SCALE = r"(?:[- ](?:hundred|thousand|million|billion))?"  # "a 1.6-million-year-old fossil"
+_AGE_NUMBER = rf"(?:\d[\d,.]*{_SCALE}|(?i:{_NUMBER_WORDS}|(?:{'|'.join(_TENS)})(?:-\w+)?))"
 _AGE = "|".join(
     (
         rf"\b{_AGE_NUMBER}[- ](?:years?|months?|weeks?)[- ]old\b",  # "a 37-year-old", "seven months old"
@@ -51,10 +52,11 @@ _NATIONALITY = (
 _DATE = "|".join(
     (
         rf"\b{_MONTH}\b|\b{_MONTH_ABBREVIATION} \d{{1,2}}\b|\b{_WEEKDAY}s?\b",  # "17 May 2024", "May 17", "Friday"
-        r"\b(?:1[0-9]|20)\d{2}s?\b",  # a year, "the 1990s"; "2024-05-17"
+        r"\b(?:1[0-9]|2[01])\d{2}s?\b",  # a year, "the 1990s"; "2024-05-17"
         r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",  # "17/05/2024", "17.05.24"
         r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?::\d{2})?\s?(?i:[ap]\.?m\b\.?)",  # "7:30", "9 a.m.", "9pm"
-        r"(?i:\b(?:noon|midday|midnight|o'clock|yesterday|today|tonight|tomorrow|"
+        r"(?i:\b(?:noon|midday|midnight|o'clock|yesterday|today|tonight|tomorrow|morning|afternoon|evening|night|"
+        r"dawn|dusk|overnight|"
         r"(?:last|this|next) (?:week|weekend|month|year)|(?:\w+ )?(?:days?|weeks?|months?|years?) (?:ago|later)"
         r")\b)",
         # "the 14th century", "the first millennium", "the mid-sixties"
@@ -64,8 +66,10 @@ _DATE = "|".join(
         rf"(?i:\bwithin (?:the )?(?:first |next )?(?:{_QUANTITY} )?{_UNIT}\b|\b(?:after|in) {_QUANTITY} {_UNIT}\b|"
         rf"\b{_QUANTITY} {_UNIT} "
         r"(?:in advance|beforehand|before|after|prior)\b|\bimmediately\b|\bno later than\b)",
-        # how often: "every year", "twice a month", "annually"
-        r"(?i:\b(?:every|each|once a|twice a) (?:other )?(?:day|week|month|quarter|year)\b|"
+        # an era or event: "during the Second World War", "during the mid-Eocene"
+        r"\b[Dd]uring (?:the )?(?:(?:early|late|mid)[- ])?[A-Z]\w+",
+        # how often: "every year", "every two years", "twice a month", "annually"
+        rf"(?i:\b(?:every|each|once a|twice a) (?:other |{_QUANTITY} )?(?:day|week|month|quarter|year)s?\b|"
         r"\b(?:daily|weekly|monthly|quarterly|annually|yearly)\b)",
     )
 )

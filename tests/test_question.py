@@ -60,6 +60,7 @@ def test_demonyms_cover_the_world_not_a_corpus() -> None:
         "He retired at 65, after four decades at the mill.",
         "She learned to sail at the age of 12.",
         "He is 70 years old and still works.",
+        "The skull belongs to a 1.6-million-year-old fossil.",
     ],
 )
 def test_age_answers(sentence: str) -> None:
@@ -96,7 +97,12 @@ def test_date_and_time_answers(sentence: str) -> None:
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Employees may take leave with approval.", "The bridge reopened after repairs.", "It carries 3000 cars."],
+    [
+        "Employees may take leave with approval.",
+        "The bridge reopened after repairs.",
+        "It carries 3000 cars.",
+        "The bridge stayed open during repairs.",
+    ],
 )
 def test_non_date_sentences(sentence: str) -> None:
     assert not _answers("When did the bridge reopen?", sentence)
@@ -139,6 +145,11 @@ def test_when_asks_for_a_time_only_as_a_question_word(question: str, asks: bool)
         "Incidents are reported immediately.",
         "This policy is reviewed every year by the data protection officer.",
         "The accounts are audited annually.",
+        "During the Second World War, the old town was razed to the ground.",
+        "The basin split during the mid-Eocene.",
+        "The rivalry is put aside every two years.",
+        "The rituals were held at night.",
+        "The forest could be lost by 2100.",
     ],
 )
 def test_centuries_decades_and_deadlines_answer_when(answer: str) -> None:
