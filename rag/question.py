@@ -108,7 +108,7 @@ _TYPES = [
     (
         "number",
         r"\bhow (many|much|long|soon)\b|\bwhat (share|percentage|proportion|number|fraction)\b",
-        rf"\d|(?i:\b({_NUMBER_WORDS}|twice|thrice|decade|dozens?|hundreds?|minutes?|hours?|days?|weeks?|months?|years?)\b)",
+        rf"\d|(?i:\b({_NUMBER_WORDS}|twice|thrice|decades?|dozens?|hundreds?|thousands?|millions?|several|few|numerous)\b)",
         True,
     ),
     (

@@ -183,3 +183,9 @@ def test_an_age_is_not_any_decade() -> None:
 
 def test_twice_answers_how_many_times() -> None:
     assert _type("How many times did the club win the cup?").pattern.search("The club won the cup twice.")
+
+
+def test_a_unit_word_alone_is_no_count() -> None:
+    assert not _answers("How many sick days do I get?", "Staff may convert those days into sick leave.")
+    assert _answers("How many lakes are there?", "There are also several lakes in the city.")
+    assert _answers("How many days of leave do I get?", "Staff accrue 25 days of leave a year.")
