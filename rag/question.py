@@ -22,6 +22,10 @@ _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ni
 _DECADE_WORDS = "(?:" + "|".join(t[:-1] + "ies" for t in _TENS) + ")"  # "twenties" ... "nineties"
 _QUANTITY = rf"(?:\d+|an?|a few|several|{_NUMBER_WORDS})"
 _UNIT = r"(?:business |working |calendar )?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
+_DURATION = (  # a span in words: "lasts a year", "for months", "took many weeks"; not "those days"
+    r"\b(?:an?|for|over|lasted|lasting|lasts?|took|takes?) (?:a few |few |many |several |some )?"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|centur(?:y|ies))\b"
+)
 _DEMONYM = "(?:" + "|".join(sorted((re.escape(d) for d in DEMONYMS), key=len, reverse=True)) + ")"
 
 
@@ -108,7 +112,8 @@ _TYPES = [
     (
         "number",
         r"\bhow (many|much|long|soon)\b|\bwhat (share|percentage|proportion|number|fraction)\b",
-        rf"\d|(?i:\b({_NUMBER_WORDS}|twice|thrice|decades?|dozens?|hundreds?|thousands?|millions?|several|few|numerous)\b)",
+        rf"\d|(?i:\b({_NUMBER_WORDS}|twice|thrice|decades?|dozens?|hundreds?|thousands?|millions?|several|few|numerous)\b"
+        rf"|{_DURATION})",
         True,
     ),
     (

@@ -189,3 +189,5 @@ def test_a_unit_word_alone_is_no_count() -> None:
     assert not _answers("How many sick days do I get?", "Staff may convert those days into sick leave.")
     assert _answers("How many lakes are there?", "There are also several lakes in the city.")
     assert _answers("How many days of leave do I get?", "Staff accrue 25 days of leave a year.")
+    assert _answers("How long does the warranty last?", "The warranty lasts a year.")
+    assert _answers("How long did the siege last?", "The siege went on for months.")
