@@ -169,7 +169,9 @@ class LocalGenerator:
         try:
             import llama_cpp
         except ImportError:
-            raise ConfigError("RAG_LLM_MODEL_PATH needs llama-cpp-python: pip install -e '.[local-llm]'.") from None
+            raise ConfigError(
+                "RAG_LLM_MODEL_PATH needs llama-cpp-python: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install -e '.[local-llm]'."
+            ) from None
         path = config.llm_model_path
         self.name = path
         self._config = config
