@@ -21,10 +21,11 @@ _ORDINAL_WORDS = (
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _DECADE_WORDS = "(?:" + "|".join(t[:-1] + "ies" for t in _TENS) + ")"  # "twenties" ... "nineties"
 _QUANTITY = rf"(?:\d+|an?|a few|several|{_NUMBER_WORDS})"
-_UNIT = r"(?:business |working |calendar )?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
+_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
+_UNIT = rf"(?:business |working |calendar )?{_UNITS}"
 _DURATION = (  # a span in words: "lasts a year", "for months", "took many weeks"; not "those days"
     r"\b(?:an?|for|over|lasted|lasting|lasts?|took|takes?) (?:a few |few |many |several |some )?"
-    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|centur(?:y|ies))\b"
+    rf"(?:{_UNITS}|centur(?:y|ies))\b"
 )
 _DEMONYM = "(?:" + "|".join(sorted((re.escape(d) for d in DEMONYMS), key=len, reverse=True)) + ")"
 
