@@ -390,16 +390,16 @@ def main() -> None:
     sets = question_sets(corpus, others, per_set, holes_per_article=15 if args.slice else 20)
     prefix = "open-fitting" if args.fitting else "open"
     config, b1 = build(f"{prefix}-measure", sets.texts, args.rebuild)
-    holed_config, b2 = build(f"{prefix}-holed", sets.holed_texts, args.rebuild)
     if args.models:
         scoring.use_model_file(args.models)
     common.print_build(b1, "articles")
-    common.print_build(b2, "holed copies")
     ask("warm-up question", config=config)
-    ask("warm-up question", config=holed_config)
-    if args.typed_shares:
+    if args.typed_shares:  # answerable questions only: no holed copies needed
         sweep_typed_shares(sets.answerable, config, [float(v) for v in args.typed_shares.split(",")])
         return
+    holed_config, b2 = build(f"{prefix}-holed", sets.holed_texts, args.rebuild)
+    common.print_build(b2, "holed copies")
+    ask("warm-up question", config=holed_config)
     answerable = ask_all(sets.answerable, config, "answerable")
     off = ask_all(sets.off_topic, config, "off-topic")
     holes = ask_all(sets.unanswerable, holed_config, "unanswerable")
