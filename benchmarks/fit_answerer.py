@@ -296,11 +296,8 @@ def top_holds_answer(rows: list[Rows], score: Scorer) -> float:
     return hits / max(1, n)
 
 
-MAX_SECOND = 0.45
-"""The runner-up sentence may be quoted in at most this share of answers (keeps answers short)."""
-MAX_PRECISION_LOSS = 0.05
-"""A second sentence may lower the share of quoted sentences that hold the answer by at most
-this much below quoting one sentence: it is no excuse for citations that support nothing."""
+MAX_SECOND, MAX_PRECISION_LOSS = oc.MAX_SECOND, oc.MAX_PRECISION_LOSS
+"""How often a runner-up may be quoted, and how much precision it may cost (see ``open_corpus``)."""
 
 
 def second_sentence_bar(rows: list[Rows], score: Scorer) -> tuple[float, float, float, float]:

@@ -5,6 +5,7 @@
     python benchmarks/open_corpus.py --json out.json # also write the figures as JSON
     python benchmarks/open_corpus.py --fitting       # the same on the fitting split, to decide on
     python benchmarks/open_corpus.py --fitting --per-set 5000 --typed-shares 0,0.5,1  # rag.answer.TYPED_SHARE
+    python benchmarks/open_corpus.py --fitting --per-set 5000 --adjacent-shares       # rag.answer.ADJACENT_SHARE
 
 SQuAD v1.1 dev is split by article index ``i`` (its position in the file):
 
@@ -58,6 +59,7 @@ import rag.scoring as scoring
 from rag import Answer, Config, ask
 from rag.chunking import split_sentences
 from rag.question import expected_type
+from rag.retrieval import searcher
 
 DATA = common.BENCH / "squad" / "dev-v1.1.json"
 FIT, MEASURE, RESERVED = 1, 2, 0
@@ -361,6 +363,68 @@ def sweep_typed_shares(questions: list[Question], config: Config, shares: list[f
     print(f"Best share: {-best[1]:.2f} (shipped: {shipped})")
 
 
+MAX_SECOND = 0.45
+"""More than one sentence may be quoted in at most this share of answers (keeps answers short)."""
+MAX_PRECISION_LOSS = 0.05
+"""Quoting a second sentence may lower the share of quoted sentences that hold the answer by
+at most this much below quoting one: it is no excuse for citations that support nothing.
+Both rules bound the runner-up bar (``fit_answerer.second_sentence_bar``) and the
+neighbour's share (``sweep_adjacent_shares``)."""
+ADJACENT_GRID = tuple(round(0.05 * n, 2) for n in range(1, 20))
+
+
+def sweep_adjacent_shares(questions: list[Question], config: Config, shares: list[float]) -> None:
+    """The quote of each answerable question with each share: the runner-up is quoted with
+    the best sentence when it is its neighbour and scores at least that share of it
+    (``rag.answer.ADJACENT_SHARE``; 2.0: never). Each question's candidates are ranked
+    once and only the choice of sentences is made again, so "contains gold" here is that
+    of the quoted sentences. The share to ship puts the answer in the quote most often
+    within ``MAX_SECOND`` and ``MAX_PRECISION_LOSS`` (the largest on a tie)."""
+    from tqdm import tqdm
+
+    s = searcher(config)
+    shipped, grid = rag.answer.ADJACENT_SHARE, [2.0, *sorted(shares, reverse=True)]
+    tally = {v: {"contained": 0, "answered": 0, "extended": 0, "quoted": 0, "holding": 0} for v in grid}
+    try:
+        for q in tqdm(questions, desc="neighbours", unit="q", file=sys.stderr):
+            ranked = rag.answer.candidates(q.text, [], config)
+            sure = rag.answer.confidence(ranked)
+            gold = [a.lower() for a in q.answers]
+            for value in grid:
+                rag.answer.ADJACENT_SHARE = value
+                chosen = rag.answer.select(q.text, ranked, s, sure)
+                inside = [
+                    c
+                    for c in ranked
+                    if any(
+                        s.chunks[p.chunk].source == s.chunks[c.chunk].source and p.start <= c.start < c.end <= p.end
+                        for p in chosen
+                    )
+                ]
+                t = tally[value]
+                t["contained"] += any(g in " ".join(p.text for p in chosen).lower() for g in gold)
+                t["answered"] += bool(chosen)
+                t["extended"] += len(inside) > 1
+                t["quoted"] += len(inside)
+                t["holding"] += sum(any(g in c.text.lower() for g in gold) for c in inside)
+    finally:
+        rag.answer.ADJACENT_SHARE = shipped
+    base = tally[2.0]["holding"] / max(1, tally[2.0]["quoted"])
+    best = (-1.0, 0.0)
+    for value in grid:
+        t = tally[value]
+        contained, precision = t["contained"] / len(questions), t["holding"] / max(1, t["quoted"])
+        extended = t["extended"] / max(1, t["answered"])
+        allowed = extended <= MAX_SECOND and precision >= base - MAX_PRECISION_LOSS
+        print(
+            f"  share {value:4.2f}: contains gold {contained:.4f}, more than one sentence {extended:.3f},"
+            f" quoted sentences holding the answer {precision:.4f}{'' if allowed else ' (outside the rules)'}"
+        )
+        if allowed:
+            best = max(best, (contained, value))
+    print(f"Best share: {best[1]:.2f} (shipped: {shipped})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slice", action="store_true", help=f"the CI slice: the {SLICE_ARTICLES} smallest articles")
@@ -375,6 +439,14 @@ def main() -> None:
         "--typed-shares",
         metavar="LIST",
         help="only ask the answerable questions of a strict answer type, once per rag.answer.TYPED_SHARE in LIST",
+    )
+    parser.add_argument(
+        "--adjacent-shares",
+        metavar="LIST",
+        nargs="?",
+        const=",".join(map(str, ADJACENT_GRID)),
+        help="only choose the quotes of the answerable questions, once per rag.answer.ADJACENT_SHARE in LIST"
+        " (default: 0.05 to 0.95 in steps of 0.05)",
     )
     common.add_run_arguments(parser)
     args = parser.parse_args()
@@ -396,6 +468,9 @@ def main() -> None:
     ask("warm-up question", config=config)
     if args.typed_shares:  # answerable questions only: no holed copies needed
         sweep_typed_shares(sets.answerable, config, [float(v) for v in args.typed_shares.split(",")])
+        return
+    if args.adjacent_shares:
+        sweep_adjacent_shares(sets.answerable, config, [float(v) for v in args.adjacent_shares.split(",")])
         return
     holed_config, b2 = build(f"{prefix}-holed", sets.holed_texts, args.rebuild)
     common.print_build(b2, "holed copies")

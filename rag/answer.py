@@ -441,6 +441,14 @@ def confidence(ranked: list[Candidate]) -> float:
     return sigmoid(load_models().answerable.logit(answerability(ranked)))
 
 
+ADJACENT_SHARE = 0.15
+"""The runner-up sentence is quoted with the best one, as one passage, when it is the
+sentence just before or after it and scores at least this share of its score (any other
+runner-up needs the fitted ``second_above``): "He eventually surrendered in Northern
+Rhodesia" after the sentence naming him. The share that puts the answer in the quote most
+often on the fitting split while the share of quoted sentences holding the answer falls by
+at most ``MAX_PRECISION_LOSS`` (the runner-up bar's rule in ``benchmarks/fit_answerer.py``):
+``python benchmarks/open_corpus.py --fitting --per-set 5000 --adjacent-shares``."""
 TYPED_SHARE = 0.75
 """A question that asks for a date, number, age... is answered by the best sentence holding
 one when its score is at least this share of the best sentence's; below it, by the best
@@ -477,10 +485,13 @@ def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | No
     if not ranked:
         return []  # it asks for a date, number, age... and no retrieved sentence holds one
     chosen = [ranked[0]]
-    if len(ranked) > 1 and ranked[1].score >= models.second_above:
-        # The model cannot tell the two apart: quote both (neighbours as one passage).
+    if len(ranked) > 1:
         joined = _joined(ranked[0], ranked[1], s)
-        chosen = [joined] if joined else ranked[:2]
+        if ranked[1].score >= models.second_above:
+            # The model cannot tell the two apart: quote both (neighbours as one passage).
+            chosen = [joined] if joined else ranked[:2]
+        elif joined is not None and ranked[1].score >= ADJACENT_SHARE:
+            chosen = [joined]  # the sentence before or after, close behind: one passage
     if is_list_question(question):  # items may be spread over sentences: add those naming new ones
         for cand in ranked[1:]:
             seen = set().union(*(names(c.text) for c in chosen)) | names(question)

@@ -153,6 +153,19 @@ def test_how_often_answers_when(policy_folder: Config) -> None:
     assert answer.citations[0].text == "This policy is reviewed every year by the data protection officer."
 
 
+def test_the_sentence_after_the_best_is_quoted_with_it_when_close_behind(tmp_path: Path) -> None:
+    """The best sentence says the commission was formed; the next one, scoring close behind
+    it, says what it did: the two are quoted as one passage (rag.answer.ADJACENT_SHARE)."""
+    text = (NONNEWS / "squad_kenya_education.txt").read_text(encoding="utf-8")
+    config = build_corpus(tmp_path, {"kenya.txt": text}, embedder="minilm")
+    answer = ask("What did the Ominde Commission do?", config=config)
+    assert len(answer.citations) == 1
+    assert answer.citations[0].text.startswith("After Kenya's independence on 12 December 1963")
+    assert answer.citations[0].text.endswith("which were critical issues at the time.")
+    assert "focused on identity and unity" in answer.text
+    assert_verbatim(config.corpus_dir, answer.citations)
+
+
 def test_a_time_without_a_date_answers_when(tmp_path: Path) -> None:
     """The best sentence answers "when" with an event, not a date; a sentence with a date
     that scores far lower is no answer (rag.answer.TYPED_SHARE)."""

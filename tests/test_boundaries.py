@@ -162,8 +162,9 @@ INTERNALS_MEASURED = {
     "grounding_calibration.py": {"rag.answer", "rag.embedding", "rag.evaluation", "rag.grounding"},
     "grounding_contradictions.py": {"rag.contradiction", "rag.embedding", "rag.grounding"},
     "name_matching.py": {"rag.lexical"},
-    # --models swaps the fitted models file; --typed-shares sets rag.answer.TYPED_SHARE for the strict questions
-    "open_corpus.py": {"rag.answer", "rag.chunking", "rag.question", "rag.scoring"},
+    # --models swaps the fitted models file; --typed-shares sets rag.answer.TYPED_SHARE for the strict questions;
+    # --adjacent-shares ranks candidates once (rag.answer) and chooses quotes with the index's searcher
+    "open_corpus.py": {"rag.answer", "rag.chunking", "rag.question", "rag.retrieval", "rag.scoring"},
     "paraphrase.py": {"rag.embedding", "rag.lexical"},  # rewords fitting questions with MiniLM's word pieces
     "scale.py": {"rag.chunking", "rag.corpus", "rag.embedding", "rag.retrieval", "rag.store"},
     "snapshot_format.py": {"rag.chunking", "rag.lexical", "rag.snapshot", "rag.store"},
