@@ -34,11 +34,13 @@ from .lexical import terms
 from .question import (
     AnswerType,
     answer_is_subject,
+    asked_years,
     expected_type,
     is_context_dependent,
     is_list_question,
     name_words,
     names,
+    names_year,
     wants_name,
 )
 from .reader import READ, get_reader
@@ -471,6 +473,14 @@ def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
     return ranked
 
 
+def in_asked_years(question: str, ranked: list[Candidate], s: Searcher) -> list[Candidate]:
+    """The candidates whose passage names every year the question names: "What share of the
+    city was Jewish in 1897?" is not answered by a passage about 1939 (a passage, not only
+    the sentence: "In 1897, ... . By then, ..."). All of them when it names no year."""
+    years = asked_years(question)
+    return [c for c in ranked if all(names_year(s.chunks[c.chunk].text, y) for y in years)] if years else ranked
+
+
 def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | None = None) -> list[Candidate]:
     """The sentences to quote, or none when the articles don't answer (the fitted
     answerability model decides that). ``sure`` is ``confidence(ranked)`` when the caller
@@ -482,8 +492,9 @@ def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | No
         return []
     ranked = [c for c in ranked if c.features["novelty"] > 0]  # only the question's own words: no answer
     ranked = of_asked_type(question, ranked)
+    ranked = in_asked_years(question, ranked, s)
     if not ranked:
-        return []  # it asks for a date, number, age... and no retrieved sentence holds one
+        return []  # no retrieved sentence holds the date, number... asked for, or its passage not the year
     chosen = [ranked[0]]
     if len(ranked) > 1:
         joined = _joined(ranked[0], ranked[1], s)
@@ -524,13 +535,17 @@ def _joined(a: Candidate, b: Candidate, s: Searcher) -> Candidate | None:
 
 def refusal(question: str, ranked: list[Candidate], s: Searcher) -> str:
     """The refusal, saying what the articles lack when it can: a term of the question
-    found nowhere in them, or the kind of answer asked for."""
+    found nowhere in them, a year of the question that no passage found for it names, or
+    the kind of answer asked for."""
     keys, named = key_terms(question), name_words(question)
     said = [w for w in question.split() if set(terms(w)) & keys and w.lower().strip(_PUNCTUATION) not in _VAGUE]
     asked = named + said
     absent = list(dict.fromkeys(w.strip(_PUNCTUATION) for w in asked if _unknown(w, s)))
     if absent:
         return f"{REFUSAL} They never mention " + " or ".join(f"“{w}”" for w in absent[:2]) + "."
+    unnamed = [y for y in asked_years(question) if not any(names_year(s.chunks[c.chunk].text, y) for c in ranked)]
+    if ranked and unnamed:
+        return f"{REFUSAL} None of the passages found for it mention {unnamed[0]}."
     answer_type = expected_type(question)
     if ranked and answer_type is not None and answer_type.strict and not any(c.features["answer_type"] for c in ranked):
         kind = _TYPE_NOUN.get(answer_type.name, answer_type.name)

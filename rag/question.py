@@ -151,6 +151,20 @@ def expected_type(question: str) -> AnswerType | None:
     return None
 
 
+_YEAR = re.compile(r"\b(?:1\d|2[01])\d{2}\b(?![s'’])")
+"""A year (1000-2199) as a word of its own; a decade ("the 1970s") is not one."""
+
+
+def asked_years(question: str) -> list[str]:
+    """The years a question names ("What share of the city was Jewish in 1897?"), each once."""
+    return list(dict.fromkeys(_YEAR.findall(question)))
+
+
+def names_year(text: str, year: str) -> bool:
+    """Does ``text`` name ``year`` as a number of its own ("1973–1974" names 1974)?"""
+    return re.search(rf"(?<!\d){year}(?!\d)", text) is not None
+
+
 def asks_when(question: str) -> bool:
     """Does the question ask when something happened ("When did she resign?", "... and
     when?"), rather than use "when" to open a clause ("What did he say when he left?")?"""

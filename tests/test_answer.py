@@ -174,3 +174,23 @@ def test_a_time_without_a_date_answers_when(tmp_path: Path) -> None:
     answer = ask("When was Warsaw completely razed to the ground by bombing raids?", config=config)
     assert answer.citations[0].text.startswith("During the Second World War, Warsaw was razed")
     assert_verbatim(config.corpus_dir, answer.citations)
+
+
+TOWN = (
+    "Millbrook\n\n"
+    "Millbrook is a market town on the river Lune. In 1900 the town had a population of 4,000 people, most of"
+    " whom worked in its two cotton mills. The railway reached Millbrook in 1865, and a second station opened"
+    " in 1911. The mills closed in 1968, and the population fell by a third over the next decade.\n"
+)
+
+
+def test_a_year_the_passages_never_name_is_refused(tmp_path: Path) -> None:
+    """A question about 1950 is not answered by the passage about 1900 (rag.answer.in_asked_years);
+    the same question about 1900 is."""
+    config = build_corpus(tmp_path, {"millbrook.txt": TOWN}, embedder="minilm")
+    answer = ask("What was the population of Millbrook in 1900?", config=config)
+    assert answer.answerable and "4,000 people" in answer.text
+    assert_verbatim(config.corpus_dir, answer.citations)
+    refused = ask("What was the population of Millbrook in 1950?", config=config)
+    assert not refused.answerable and refused.citations == []
+    assert refused.text.startswith(REFUSAL) and "1950" in refused.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.demonyms import DEMONYMS
-from rag.question import AnswerType, asks_when, expected_type
+from rag.question import AnswerType, asked_years, asks_when, expected_type, names_year
 
 
 def _type(question: str) -> AnswerType:
@@ -191,3 +191,13 @@ def test_a_unit_word_alone_is_no_count() -> None:
     assert _answers("How many days of leave do I get?", "Staff accrue 25 days of leave a year.")
     assert _answers("How long does the warranty last?", "The warranty lasts a year.")
     assert _answers("How long did the siege last?", "The siege went on for months.")
+
+
+def test_asked_years_are_years_of_their_own_not_decades() -> None:
+    assert asked_years("What share of the city was Jewish in 1897?") == ["1897"]
+    assert asked_years("What happened between 1973 and 1974, and again in 1973?") == ["1973", "1974"]
+    assert asked_years("How did the city change in the 1970s?") == []
+    assert asked_years("How many of its 2,500 workers left in 2300?") == []
+    assert asked_years("What did the 747 replace?") == []
+    assert names_year("The price increases of 1973–1974 returned", "1974")
+    assert not names_year("It cost 19745 dollars", "1974")
