@@ -476,9 +476,14 @@ def of_asked_type(question: str, ranked: list[Candidate]) -> list[Candidate]:
 def in_asked_years(question: str, ranked: list[Candidate], s: Searcher) -> list[Candidate]:
     """The candidates whose passage names every year the question names: "What share of the
     city was Jewish in 1897?" is not answered by a passage about 1939 (a passage, not only
-    the sentence: "In 1897, ... . By then, ..."). All of them when it names no year."""
+    the sentence: "In 1897, ... . By then, ..."). None when the best of them scores below
+    ``TYPED_SHARE`` of the best candidate: a passage that only shares the year is no answer.
+    All of them when the question names no year."""
     years = asked_years(question)
-    return [c for c in ranked if all(names_year(s.chunks[c.chunk].text, y) for y in years)] if years else ranked
+    if not years or not ranked:
+        return ranked
+    naming = [c for c in ranked if all(names_year(s.chunks[c.chunk].text, y) for y in years)]
+    return naming if naming and naming[0].score >= TYPED_SHARE else []  # scores are relative to the best's
 
 
 def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | None = None) -> list[Candidate]:

@@ -185,12 +185,20 @@ TOWN = (
 
 
 def test_a_year_the_passages_never_name_is_refused(tmp_path: Path) -> None:
-    """A question about 1950 is not answered by the passage about 1900 (rag.answer.in_asked_years);
-    the same question about 1900 is."""
-    config = build_corpus(tmp_path, {"millbrook.txt": TOWN}, embedder="minilm")
+    """A question about 1950 is not answered by the passage about 1900, nor by a passage
+    that only shares the year (rag.answer.in_asked_years); the same question about 1900 is."""
+    club = "Millbrook Rovers\n\nThe football club was founded in 1950 and plays its home games in red shirts.\n"
+    config = build_corpus(tmp_path, {"millbrook.txt": TOWN, "rovers.txt": club}, embedder="minilm")
     answer = ask("What was the population of Millbrook in 1900?", config=config)
     assert answer.answerable and "4,000 people" in answer.text
     assert_verbatim(config.corpus_dir, answer.citations)
     refused = ask("What was the population of Millbrook in 1950?", config=config)
     assert not refused.answerable and refused.citations == []
-    assert refused.text.startswith(REFUSAL) and "1950" in refused.text
+    assert refused.text.startswith(REFUSAL)
+
+
+def test_a_refusal_names_the_year_no_passage_found_names(policy_folder: Config) -> None:
+    """2022 is in the folder (an expenses policy), not in the leave passages found for the question."""
+    answer = ask("How many days of annual leave did staff get in 2022?", config=policy_folder)
+    assert not answer.answerable
+    assert answer.text == f"{REFUSAL} None of the passages found for it mention 2022."
