@@ -448,8 +448,9 @@ ADJACENT_SHARE = 0.15
 sentence just before or after it and scores at least this share of its score (any other
 runner-up needs the fitted ``second_above``): "He eventually surrendered in Northern
 Rhodesia" after the sentence naming him. The share that puts the answer in the quote most
-often on the fitting split while the share of quoted sentences holding the answer falls by
-at most ``MAX_PRECISION_LOSS`` (the runner-up bar's rule in ``benchmarks/fit_answerer.py``):
+often on the fitting split within the two rules of the fitted runner-up bar (at most
+``MAX_SECOND`` of the answers quote two sentences; the share of quoted sentences holding the
+answer falls by at most ``MAX_PRECISION_LOSS``; both in ``benchmarks/open_corpus.py``):
 ``python benchmarks/open_corpus.py --fitting --per-set 5000 --adjacent-shares``."""
 TYPED_SHARE = 0.75
 """A question that asks for a date, number, age... is answered by the best sentence holding
@@ -499,7 +500,7 @@ def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | No
     ranked = of_asked_type(question, ranked)
     ranked = in_asked_years(question, ranked, s)
     if not ranked:
-        return []  # no retrieved sentence holds the date, number... asked for, or its passage not the year
+        return []  # no retrieved sentence holds the date, number... asked for, or no passage names its year
     chosen = [ranked[0]]
     if len(ranked) > 1:
         joined = _joined(ranked[0], ranked[1], s)
