@@ -27,6 +27,7 @@ _DURATION = (  # a span in words: "lasts a year", "for months", "took many weeks
     r"\b(?:an?|for|over|lasted|lasting|lasts?|took|takes?) (?:a few |few |many |several |some )?"
     rf"(?:{_UNITS}|centur(?:y|ies))\b"
 )
+_YEAR_DIGITS = r"(?:1\d|2[01])\d{2}"  # 1000-2199
 _DEMONYM = "(?:" + "|".join(sorted((re.escape(d) for d in DEMONYMS), key=len, reverse=True)) + ")"
 
 
@@ -57,7 +58,7 @@ _NATIONALITY = (
 _DATE = "|".join(
     (
         rf"\b{_MONTH}\b|\b{_MONTH_ABBREVIATION} \d{{1,2}}\b|\b{_WEEKDAY}s?\b",  # "17 May 2024", "May 17", "Friday"
-        r"\b(?:1[0-9]|2[01])\d{2}s?\b",  # a year, "the 1990s"; "2024-05-17"
+        rf"\b{_YEAR_DIGITS}s?\b",  # a year, "the 1990s"; "2024-05-17"
         r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",  # "17/05/2024", "17.05.24"
         r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?::\d{2})?\s?(?i:[ap]\.?m\b\.?)",  # "7:30", "9 a.m.", "9pm"
         r"(?i:\b(?:noon|midday|midnight|o'clock|yesterday|today|tonight|tomorrow|morning|afternoon|evening|night|"
@@ -151,7 +152,7 @@ def expected_type(question: str) -> AnswerType | None:
     return None
 
 
-_YEAR = re.compile(r"\b(?:1\d|2[01])\d{2}\b(?![s'’])")
+_YEAR = re.compile(rf"\b{_YEAR_DIGITS}\b(?![s'’])")
 """A year (1000-2199) as a word of its own; a decade ("the 1970s") is not one."""
 
 
