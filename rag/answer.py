@@ -483,8 +483,13 @@ def in_asked_years(question: str, ranked: list[Candidate], s: Searcher) -> list[
     years = asked_years(question)
     if not years or not ranked:
         return ranked
-    naming = [c for c in ranked if all(names_year(s.chunks[c.chunk].text, y) for y in years)]
+    naming = [c for c in ranked if all(_passage_names(c, y, s) for y in years)]
     return naming if naming and naming[0].score >= TYPED_SHARE else []  # scores are relative to the best's
+
+
+def _passage_names(cand: Candidate, year: str, s: Searcher) -> bool:
+    """Does the passage (chunk) of ``cand`` name ``year``?"""
+    return names_year(s.chunks[cand.chunk].text, year)
 
 
 def select(question: str, ranked: list[Candidate], s: Searcher, sure: float | None = None) -> list[Candidate]:
@@ -549,7 +554,7 @@ def refusal(question: str, ranked: list[Candidate], s: Searcher) -> str:
     absent = list(dict.fromkeys(w.strip(_PUNCTUATION) for w in asked if _unknown(w, s)))
     if absent:
         return f"{REFUSAL} They never mention " + " or ".join(f"“{w}”" for w in absent[:2]) + "."
-    unnamed = [y for y in asked_years(question) if not any(names_year(s.chunks[c.chunk].text, y) for c in ranked)]
+    unnamed = [y for y in asked_years(question) if not any(_passage_names(c, y, s) for c in ranked)]
     if ranked and unnamed:
         return f"{REFUSAL} None of the passages found for it mention {unnamed[0]}."
     answer_type = expected_type(question)
