@@ -6,6 +6,7 @@
     python benchmarks/open_corpus.py --fitting       # the same on the fitting split, to decide on
     python benchmarks/open_corpus.py --fitting --per-set 5000 --typed-shares 0,0.5,1  # rag.answer.TYPED_SHARE
     python benchmarks/open_corpus.py --fitting --per-set 5000 --adjacent-shares       # rag.answer.ADJACENT_SHARE
+    python benchmarks/open_corpus.py --fusion        # rag.retrieval's fusion weights (fitting split)
 
 SQuAD v1.1 dev is split by article index ``i`` (its position in the file):
 
@@ -425,6 +426,69 @@ def sweep_adjacent_shares(questions: list[Question], config: Config, shares: lis
     print(f"Best share: {best[1]:.2f} (shipped: {shipped})")
 
 
+FUSION_GRID = {
+    "sentence": (0.5, 1.0, 1.5, 2.0),
+    "lexical": (0.5, 0.75, 1.0, 1.5, 2.0),
+    "rrf_k": (10, 30, 60),
+}
+"""Fusion settings tried by ``sweep_fusion`` (the passage-vector ranking weighs 1.0)."""
+
+
+def sweep_fusion(rebuild: bool, k: int = 5, depth: int = 40) -> None:
+    """How often the gold paragraph is among the ``k`` fused passages, for each setting of
+    ``FUSION_GRID``, on two corpora of the fitting split (every other article, and all 16),
+    each answerable question asked as written and reworded (``paraphrase.py``, rate 0.5:
+    users do not copy the article's words). The three rankings are made once per question
+    and fused again per setting (without the demotion of reprinted passages, which SQuAD
+    articles do not have). The setting to ship has the best mean recall over the four."""
+    import itertools
+
+    from paraphrase import Paraphraser
+    from tqdm import tqdm
+
+    from rag.retrieval import DENSE_WEIGHT, LEXICAL_WEIGHT, RRF_K, SENTENCE_WEIGHT, fuse, rankings
+
+    fitting = read_articles(FIT)
+    settings = list(itertools.product(FUSION_GRID["sentence"], FUSION_GRID["lexical"], FUSION_GRID["rrf_k"]))
+    shipped, usual = (SENTENCE_WEIGHT, LEXICAL_WEIGHT, RRF_K), (1.0, 1.0, 60)  # usual: the common defaults
+    settings += [x for x in (shipped, usual) if x not in settings]
+    columns: dict[str, list[float]] = {}
+    for label, corpus in (("half", fitting[0::2]), ("all 16", fitting)):
+        sets = question_sets(corpus, fitting[:1], 100_000, 0)
+        config, _ = build(f"open-fitting-{'measure' if label == 'half' else 'all'}", sets.texts, rebuild)
+        s = searcher(config)
+        reword = Paraphraser(0.5, seed=0)
+        for worded in ("as written", "reworded"):
+            runs = []
+            for q in tqdm(sets.answerable, desc=f"{label}, {worded}", unit="q", file=sys.stderr):
+                dense, sentences, lexical = rankings(q.text if worded == "as written" else reword(q.text), s, depth)
+                a, b = q.paragraph
+                gold = {
+                    i
+                    for i in {*dense, *sentences, *lexical}
+                    if s.chunks[i].source == q.source and s.chunks[i].start < b and a < s.chunks[i].end
+                }
+                runs.append((dense, sentences, lexical, gold))
+            recalls = []
+            for sentence, lexical_weight, rrf_k in settings:
+                hits = 0
+                for dense, sentences, lexical, gold in runs:
+                    fused = fuse([(DENSE_WEIGHT, dense), (sentence, sentences), (lexical_weight, lexical)], rrf_k)
+                    hits += bool(gold & set(sorted(fused, key=lambda i: -fused[i])[:k]))
+                recalls.append(hits / len(runs))
+            columns[f"{label}, {worded} ({len(runs)})"] = recalls
+    means = [sum(c[n] for c in columns.values()) / len(columns) for n in range(len(settings))]
+    order = sorted(range(len(settings)), key=lambda n: -means[n])
+    print(f"\nGold paragraph among the {k} fused passages (passage vectors weigh {DENSE_WEIGHT}):")
+    print("  sentence lexical rrf_k | " + " | ".join(columns) + " | mean")
+    for n in [*order[:10], settings.index(shipped), settings.index(usual)]:
+        row = " | ".join(f"{c[n]:.4f}" for c in columns.values())
+        mark = "  (shipped)" if settings[n] == shipped else "  (the usual defaults)" if settings[n] == usual else ""
+        print(f"  {settings[n][0]:8.2f} {settings[n][1]:7.2f} {settings[n][2]:5d} | {row} | {means[n]:.4f}{mark}")
+    best = settings[order[0]]
+    print(f"Best: sentence {best[0]}, lexical {best[1]}, rrf_k {best[2]} (shipped: {shipped})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slice", action="store_true", help=f"the CI slice: the {SLICE_ARTICLES} smallest articles")
@@ -448,10 +512,18 @@ def main() -> None:
         help="only choose the quotes of the answerable questions, once per rag.answer.ADJACENT_SHARE in LIST"
         " (default: 0.05 to 0.95 in steps of 0.05)",
     )
+    parser.add_argument(
+        "--fusion",
+        action="store_true",
+        help="sweep the retrieval fusion weights (rag.retrieval) on the fitting split, as written and reworded",
+    )
     common.add_run_arguments(parser)
     args = parser.parse_args()
     common.limit_blas_threads(args.blas_threads)
     started = time.perf_counter()
+    if args.fusion:
+        sweep_fusion(args.rebuild)
+        return
 
     corpus, others = read_articles(MEASURE), read_articles(FIT)
     if args.fitting:

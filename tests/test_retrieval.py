@@ -66,3 +66,11 @@ def test_attribution_lines_are_quotable_passages(built: Config) -> None:
     assert any("Cryptopolitan reporting by Aamir Sheikh" in p.text for p in found)
     assert any(p.author == "Aamir Sheikh" for p in found if p.source.startswith("001"))
     assert_verbatim(built.corpus_dir, found)
+
+
+def test_fusion_sums_weighted_reciprocal_ranks() -> None:
+    from rag.retrieval import fuse
+
+    fused = fuse([(1.0, [3, 1]), (2.0, [1]), (1.5, [])], rrf_k=10)
+    assert fused == pytest.approx({3: 1 / 11, 1: 1 / 12 + 2 / 11})
+    assert sorted(fused, key=lambda i: -fused[i]) == [1, 3]  # first by the heavier ranking, second by the other
