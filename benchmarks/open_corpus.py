@@ -454,7 +454,7 @@ def sweep_fusion(rebuild: bool, k: int = 5, depth: int = 40) -> None:
     settings += [x for x in (shipped, usual) if x not in settings]
     columns: dict[str, list[float]] = {}
     for label, corpus in (("half", fitting[0::2]), ("all 16", fitting)):
-        sets = question_sets(corpus, fitting[:1], 100_000, 0)
+        sets = question_sets(corpus, fitting[:1], 100_000, 0)  # only the answerable questions are asked
         config, _ = build(f"open-fitting-{'measure' if label == 'half' else 'all'}", sets.texts, rebuild)
         s = searcher(config)
         reword = Paraphraser(0.5, seed=0)

@@ -24,7 +24,7 @@ from .store import DocRecord, Store, StoredChunk
 log = logging.getLogger("rag")
 
 RRF_K = 10
-"""Reciprocal-rank fusion: a passage at rank r of a ranking gets weight / (RRF_K + r)."""
+"""Reciprocal-rank fusion: a passage at rank r of a ranking (1 for the first) gets weight / (RRF_K + r)."""
 DENSE_WEIGHT = 1.0
 """Weight of the ranking by passage vectors."""
 SENTENCE_WEIGHT = 1.5
