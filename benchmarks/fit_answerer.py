@@ -101,7 +101,7 @@ def extract(
         if not found:
             continue
         rows.features.append(np.array([[c.features[f] for f in COLUMNS] for c in found]))
-        rows.labels.append(np.array([float(any(a.lower() in c.text.lower() for a in q.answers)) for c in found]))
+        rows.labels.append(np.array([float(q.held_by(c.text)) for c in found]))
     return rows
 
 
@@ -296,15 +296,12 @@ def top_holds_answer(rows: list[Rows], score: Scorer) -> float:
     return hits / max(1, n)
 
 
-MAX_SECOND, MAX_PRECISION_LOSS = oc.MAX_SECOND, oc.MAX_PRECISION_LOSS
-"""How often a runner-up may be quoted, and how much precision it may cost (see ``open_corpus``)."""
-
-
 def second_sentence_bar(rows: list[Rows], score: Scorer) -> tuple[float, float, float, float]:
     """The relative score above which the runner-up sentence is quoted too: the bar that
     most often puts the answer in the quote while adding a sentence to at most
-    ``MAX_SECOND`` of the answers and losing at most ``MAX_PRECISION_LOSS`` of the share
-    of quoted sentences that hold the answer. Returns (bar, contained with one, with the bar, share added)."""
+    ``open_corpus.MAX_SECOND`` of the answers and losing at most
+    ``open_corpus.MAX_PRECISION_LOSS`` of the share of quoted sentences that hold the
+    answer. Returns (bar, contained with one, with the bar, share added)."""
     pairs = []
     for r in rows:
         if r.kind != "answerable":
@@ -320,7 +317,7 @@ def second_sentence_bar(rows: list[Rows], score: Scorer) -> tuple[float, float, 
     for bar in np.arange(0.05, 1.0, 0.05):
         added = [r >= bar for _, _, r in pairs]
         held = sum(a for a, _, _ in pairs) + sum(s and add for (_, s, _), add in zip(pairs, added, strict=True))
-        if sum(added) / len(pairs) > MAX_SECOND or held / (len(pairs) + sum(added)) < one - MAX_PRECISION_LOSS:
+        if sum(added) / len(pairs) > oc.MAX_SECOND or held / (len(pairs) + sum(added)) < one - oc.MAX_PRECISION_LOSS:
             continue
         hit = sum(a or (s and add) for (a, s, _), add in zip(pairs, added, strict=True)) / len(pairs)
         if hit > best[2]:

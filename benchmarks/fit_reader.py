@@ -94,7 +94,7 @@ def groups(
             paragraph = article.paragraphs.index(q.paragraph)
 
             def holds(s: str, q: oc.Question = q) -> float:
-                return float(any(a.lower() in s.lower() for a in q.answers))
+                return float(q.held_by(s))
 
             own = [s for p, s in sentences if p == paragraph]
             scores = bm25.scores(q.text)

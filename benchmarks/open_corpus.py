@@ -81,6 +81,15 @@ class Question:
     answer_start: int = -1
     """Offset of the first gold answer in the article's file text."""
 
+    def held_by(self, text: str) -> bool:
+        """Does ``text`` hold a gold answer (ignoring case)?"""
+        return any(a.lower() in text.lower() for a in self.answers)
+
+    def in_paragraph(self, source: str, start: int, end: int) -> bool:
+        """Does ``[start, end)`` of ``source`` overlap the gold paragraph?"""
+        a, b = self.paragraph
+        return source == self.source and start < b and a < end
+
 
 @dataclass
 class Article:
@@ -141,7 +150,7 @@ def holed(article: Article, picks: int, rng: random.Random) -> tuple[str, list[Q
             continue
         trial = sorted([*cuts, sentence])
         text = _cut(article.text, trial)
-        if any(ans.lower() in text.lower() for ans in q.answers):
+        if q.held_by(text):
             continue  # the answer is stated elsewhere too: not unanswerable
         cuts, used = trial, used | {q.paragraph}
         chosen.append(q)
@@ -233,12 +242,11 @@ class Asked:
 
     @property
     def contained(self) -> bool:
-        return self.answer.answerable and any(a.lower() in self.text.lower() for a in self.question.answers)
+        return self.answer.answerable and self.question.held_by(self.text)
 
     @property
     def gold_cited(self) -> bool:
-        a, b = self.question.paragraph
-        return any(c.source == self.question.source and c.start < b and a < c.end for c in self.answer.citations)
+        return any(self.question.in_paragraph(c.source, c.start, c.end) for c in self.answer.citations)
 
 
 def ask_all(questions: list[Question], config: Config, desc: str) -> list[Asked]:
@@ -390,7 +398,6 @@ def sweep_adjacent_shares(questions: list[Question], config: Config, shares: lis
         for q in tqdm(questions, desc="neighbours", unit="q", file=sys.stderr):
             ranked = rag.answer.candidates(q.text, [], config)
             sure = rag.answer.confidence(ranked)
-            gold = [a.lower() for a in q.answers]
             for value in grid:
                 rag.answer.ADJACENT_SHARE = value
                 chosen = rag.answer.select(q.text, ranked, s, sure)
@@ -403,11 +410,11 @@ def sweep_adjacent_shares(questions: list[Question], config: Config, shares: lis
                     )
                 ]
                 t = tally[value]
-                t["contained"] += any(g in " ".join(p.text for p in chosen).lower() for g in gold)
+                t["contained"] += q.held_by(" ".join(p.text for p in chosen))
                 t["answered"] += bool(chosen)
                 t["extended"] += len(inside) > 1
                 t["quoted"] += len(inside)
-                t["holding"] += sum(any(g in c.text.lower() for g in gold) for c in inside)
+                t["holding"] += sum(q.held_by(c.text) for c in inside)
     finally:
         rag.answer.ADJACENT_SHARE = shipped
     base = tally[2.0]["holding"] / max(1, tally[2.0]["quoted"])
@@ -462,12 +469,8 @@ def sweep_fusion(rebuild: bool, k: int = 5, depth: int = 40) -> None:
             runs = []
             for q in tqdm(sets.answerable, desc=f"{label}, {worded}", unit="q", file=sys.stderr):
                 dense, sentences, lexical = rankings(q.text if worded == "as written" else reword(q.text), s, depth)
-                a, b = q.paragraph
-                gold = {
-                    i
-                    for i in {*dense, *sentences, *lexical}
-                    if s.chunks[i].source == q.source and s.chunks[i].start < b and a < s.chunks[i].end
-                }
+                found = {*dense, *sentences, *lexical}
+                gold = {i for i in found if q.in_paragraph(s.chunks[i].source, s.chunks[i].start, s.chunks[i].end)}
                 runs.append((dense, sentences, lexical, gold))
             recalls = []
             for sentence, lexical_weight, rrf_k in settings:
