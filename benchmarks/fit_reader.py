@@ -9,8 +9,13 @@ reader picks the answering sentence among its rivals, against the question-sente
 cosine of the bundled model (what the sentence model leans on).
 
 Each question makes a group of sentences: every sentence of its gold paragraph (positive
-when it holds a gold answer), the sentences of other paragraphs that share most of its
-terms (BM25: the rivals retrieval brings), and a sentence of another article. A share of
+when it holds a gold answer), its rivals, and a sentence of another article. The rivals
+(``--rivals answerer``, the default) are the answerer's own best candidates that hold no
+answer: an index of the 14 fitting articles is asked the question and its candidate
+sentences are ranked by the sentence model, as the answerer ranks what its reader reads
+(from any article, found by meaning as well as by terms); ``--rivals bm25`` takes the
+sentences of the article's other paragraphs that share most of its terms instead (the
+reader until 2026-12-08). A share of
 the questions is reworded (``paraphrase.py``), as users word them. The first ``--depth``
 layers of the bundled all-MiniLM-L6-v2 (4: the reader's cost per answer is what limits
 it) read ``question [SEP] sentence``; the top ``--layers`` of them (all 4), its
@@ -75,12 +80,15 @@ def groups(
     seed: int,
     holed: float = 0.0,
     grafted: float = 0.0,
+    mined: dict[str, list[str]] | None = None,
 ) -> list[Group]:
     """One group per question; for a share ``holed`` of them also its twin without the
     sentences that hold the answer (every label 0: the answer is not there); for a share
     ``grafted`` also a grafted question (``open_corpus.grafted``: another article's
     question naming this article's title) with the sentences of this article it matches
-    best (every label 0)."""
+    best (every label 0). With ``mined`` (``mine``: each question's candidate sentences as
+    the answerer ranks them before reading), the rivals are the best of those instead of
+    the BM25 ones: the sentences the reader will be shown."""
     rng = random.Random(seed)
     twin = random.Random(seed + 1000)  # its own draws: the other groups stay as they were
     graft = random.Random(seed + 2000)
@@ -107,12 +115,32 @@ def groups(
             if not any(holds(s) for s in own):
                 continue  # the answer crosses a sentence boundary: no sentence holds it
             text = paraphrase(q.text) if rng.random() < reword else q.text
+            if mined is not None:
+                rivals = [s for s in mined[text] if s not in own and not holds(s)][:RIVALS]
+                chosen = [*own, *rivals, chosen[-1]]
             out.append(Group(text, chosen, [holds(s) for s in chosen]))
             if twin.random() < holed:
                 rest = [s for s in chosen if not holds(s)]
                 out.append(Group(text, rest, [0.0] * len(rest)))
             if graft.random() < grafted:
                 out.extend(grafted_group(article, articles, sentences, bm25, len(chosen), graft))
+    return out
+
+
+def mine(questions: set[str], articles: list[oc.Article], per_question: int = 12) -> dict[str, list[str]]:
+    """Each question's candidate sentences from an index of ``articles``, best first by the
+    answerer's sentence model (``rag.answer.candidates``; the reader reads its best
+    ``READ``): the rivals it meets when answering, from every article, found by meaning
+    as well as by terms."""
+    from tqdm import tqdm
+
+    from rag.answer import candidates
+
+    config, _ = oc.build("reader-mine", {a.name: a.text for a in articles}, rebuild=False)
+    out = {}
+    for text in tqdm(sorted(questions), desc="mining rivals", unit="q", file=sys.stderr, mininterval=10):
+        found = sorted(candidates(text, [], config), key=lambda c: -c.features["sentence"])
+        out[text] = [c.text for c in found[:per_question]]
     return out
 
 
@@ -279,6 +307,13 @@ def main() -> None:
     parser.add_argument(
         "--grafted", type=float, default=0.0, help="share of the groups that also get a grafted question (no answer)"
     )
+    parser.add_argument(
+        "--rivals",
+        choices=("answerer", "bm25"),
+        default="answerer",
+        help="answerer: the answerer's own candidates, from an index of the fitting articles (default);"
+        " bm25: the article's sentences sharing most terms (the reader before 2026-12-08)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="fit on this many groups only (a quick try)")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--out", type=Path, default=READER_FILE)
@@ -292,6 +327,9 @@ def main() -> None:
     held = [a for n, a in enumerate(articles) if n % 8 == 7]
     fit = [a for n, a in enumerate(articles) if n % 8 != 7]
     data = groups(fit, held, REWORD, SEED, args.holed, args.grafted)
+    if args.rivals == "answerer":
+        mined = mine({g.question for g in data}, fit)
+        data = groups(fit, held, REWORD, SEED, args.holed, args.grafted, mined)
     check = groups(held, fit, 0.0, SEED + 1, grafted=1.0)
     if args.limit:
         data = random.Random(SEED).sample(data, min(args.limit, len(data)))
@@ -313,6 +351,7 @@ def main() -> None:
         "lr": args.lr,
         "holed": args.holed,
         "grafted": args.grafted,
+        "rivals": "the answerer's candidates" if args.rivals == "answerer" else "BM25, same article",
         "held_out": {k: round(v, 4) for k, v in figures.items()},
         "minutes": round((time.time() - started) / 60, 1),
     }
