@@ -1,6 +1,6 @@
 """Fit the reader (``rag/reader.py``) on the SQuAD fitting split.
 
-    python benchmarks/fit_reader.py             # writes rag/data/reader.safetensors (~19 min on 2 cores)
+    python benchmarks/fit_reader.py             # writes rag/data/reader.safetensors (~30 min on 2 cores)
     python benchmarks/fit_reader.py --dry-run   # fits and reports, writes nothing
 
 Only SQuAD dev articles with index ``i % 3 == 1`` are read (never the measuring or
