@@ -131,7 +131,9 @@ def mine(questions: set[str], articles: list[oc.Article], per_question: int = 12
     """Each question's candidate sentences from an index of ``articles``, best first by the
     answerer's sentence model (``rag.answer.candidates``; the reader reads its best
     ``READ``): the rivals it meets when answering, from every article, found by meaning
-    as well as by terms."""
+    as well as by terms. The sentence model is the shipped one (``rag/data/answerer.json``);
+    it does not read the reader's logits, so refitting the reader leaves these rivals as
+    they were."""
     from tqdm import tqdm
 
     from rag.answer import candidates

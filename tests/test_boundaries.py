@@ -157,7 +157,7 @@ INTERNALS_MEASURED = {
     "common.py": {"rag.chrome", "rag.chunking", "rag.ingest", "rag.retrieval"},  # + how chunk vectors are pooled
     "fit_answerer.py": {"rag.answer", "rag.reader", "rag.scoring"},  # + the reader's weights key its cached rows
     # fits the reader: sentences as the answerer splits them, the bundled weights, the torch twin of its forward pass,
-    # and (--mined) the answerer's own candidates as rivals
+    # and (--rivals answerer, the default) the answerer's own candidates as rivals
     "fit_reader.py": {"rag.answer", "rag.chunking", "rag.embedding", "rag.lexical", "rag.minilm", "rag.reader"},
     "ingest_speed.py": {"rag.chunking", "rag.embedding"},  # which word pieces each system's model reads
     "grounding_calibration.py": {"rag.answer", "rag.embedding", "rag.evaluation", "rag.grounding"},
