@@ -269,6 +269,9 @@ class _QuestionTerms:
     a name: "Data Retention Policy" names nothing new to "Who reviews the data retention
     policy?"."""
     answer_type: AnswerType | None
+    asked_values: set[str]
+    """The question's own values of that kind ("1939" in "How many lived there in 1939?"):
+    a sentence holding only these does not hold the kind of answer asked for."""
     needs_name: bool
     corpus_missing: float
     corpus_names_missing: float
@@ -283,6 +286,7 @@ class _QuestionTerms:
         own_idf = {t: s.bm25.idf(t) for t in own}
         absent = sum(v for t, v in own_idf.items() if not s.bm25.knows(t) and not s.bm25.sound_alikes(t))
         ordered = terms(question)
+        answer_type = expected_type(question)
         alikes = {t: {t} | {a for a, _ in s.bm25.sound_alikes(t)} for t in name_terms}
         return cls(
             idf=idf,
@@ -293,7 +297,8 @@ class _QuestionTerms:
             alikes=alikes,
             spelled={a: t for t in reversed(name_terms) for a in alikes[t]},
             asked_names=names(question) | names(context) | names(question.title()),
-            answer_type=expected_type(question),
+            answer_type=answer_type,
+            asked_values=answer_type.values(question) if answer_type else set(),
             needs_name=wants_name(question),
             corpus_missing=absent / (sum(own_idf.values()) or 1.0),
             corpus_names_missing=sum(not s.bm25.knows(t) and not alikes[t] - {t} for t in name_terms)
@@ -337,7 +342,7 @@ def _features(
     neighbours) gives the answerability model."""
     text = chunk_text[a:b]
     present, around = set(sentence_terms), set(q.canonical(terms(window)))
-    typed = q.answer_type is not None and q.answer_type.pattern.search(text) is not None
+    typed = q.answer_type is not None and bool(q.answer_type.values(text) - q.asked_values)
     if q.answer_type is not None and q.answer_type.name == "quote":
         typed = typed or _inside_quotation(chunk_text, a)
     new_names = bool(names(text) - q.asked_names)

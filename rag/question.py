@@ -38,6 +38,24 @@ class AnswerType:
     strict: bool
     """When no retrieved sentence has this kind of answer, the articles don't answer."""
 
+    def values(self, text: str) -> set[str]:
+        """The answers of this kind in ``text``, each as the whole words it lies in, lower-cased
+        and without surrounding punctuation: "1,300,000" (not its digits), "(1939)" as "1939",
+        "a year". A question's own values are no answer to it: "How many lived there in 1939?"
+        is not answered by a sentence whose only number is 1939."""
+        found = set()
+        for m in self.pattern.finditer(text):
+            a, b = m.start(), m.end()
+            while a > 0 and not text[a - 1].isspace():
+                a -= 1
+            while b < len(text) and not text[b].isspace():
+                b += 1
+            found.add(text[a:b].strip(_EDGE_PUNCTUATION).lower())
+        return found
+
+
+_EDGE_PUNCTUATION = ".,;:!?()[]\"'“”‘’"
+
 
 _SCALE = r"(?:[- ](?:hundred|thousand|million|billion))?"  # "a 1.6-million-year-old fossil"
 _AGE_NUMBER = rf"(?:\d[\d,.]*{_SCALE}|(?i:{_NUMBER_WORDS}|(?:{'|'.join(_TENS)})(?:-\w+)?))"

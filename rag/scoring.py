@@ -35,7 +35,7 @@ SENTENCE_FEATURES = (
     "context",  # the same over the sentence and its neighbours
     "bigrams",  # share of the question's adjacent term pairs found in the sentence
     "novelty",  # share of the sentence's terms that are not the question's (the answer itself)
-    "answer_type",  # holds the kind of answer asked for (a date for "when", a new name for "who")
+    "answer_type",  # holds the kind of answer asked for, not just the question's own (a date for "when")
     "untyped",  # the question needs a type (date, number...) that the sentence lacks
     "new_name",  # names someone or something the question does not
     "number",  # holds a digit

@@ -202,3 +202,16 @@ def test_a_refusal_names_the_year_no_passage_found_names(policy_folder: Config) 
     answer = ask("How many days of annual leave did staff get in 2022?", config=policy_folder)
     assert not answer.answerable
     assert answer.text == f"{REFUSAL} None of the passages found for it mention 2022."
+
+
+def test_the_questions_own_number_is_no_answer_to_it(tmp_path: Path) -> None:
+    """A sentence whose only number is the year the question names does not hold the count
+    asked for (rag.question.AnswerType.values): the articles give no number."""
+    bridge = "The Lune Bridge\n\nThe Lune Bridge was rebuilt in 1932 after the great flood of that spring.\n"
+    ferry = "The Lune Ferry\n\nBefore the bridge, a ferry carried people across the river from the market square.\n"
+    config = build_corpus(tmp_path, {"bridge.txt": bridge, "ferry.txt": ferry}, embedder="minilm")
+    refused = ask("How many people crossed the Lune Bridge in 1932?", config=config)
+    assert not refused.answerable and refused.citations == []
+    assert refused.text.endswith("give no number.")
+    answered = ask("In what year was the Lune Bridge rebuilt?", config=config)
+    assert answered.answerable and "rebuilt in 1932" in answered.text

@@ -201,3 +201,11 @@ def test_asked_years_are_years_of_their_own_not_decades() -> None:
     assert asked_years("What did the 747 replace?") == []
     assert names_year("The price increases of 1973–1974 returned", "1974")
     assert not names_year("It cost 19745 dollars", "1974")
+
+
+def test_a_value_is_the_whole_words_it_lies_in() -> None:
+    how_many = _type("How many people lived in the town in 1939?")
+    assert how_many.values("How many people lived in the town in 1939?") == {"1939"}
+    assert how_many.values("In 1939 it had 1,300,000 people (1939 census).") == {"1939", "1,300,000"}
+    assert how_many.values("The war (1939–1945) emptied it.") == {"1939–1945"}
+    assert _type("How long does the warranty last?").values("The warranty lasts a year.") == {"a year"}
