@@ -28,6 +28,12 @@ _DURATION = (  # a span in words: "lasts a year", "for months", "took many weeks
     rf"(?:{_UNITS}|centur(?:y|ies))\b"
 )
 _YEAR_DIGITS = r"(?:1\d|2[01])\d{2}"  # 1000-2199
+_COUNT_ONE = (  # "one" as a count ("only one bridge survived"), not as a pronoun ("one of the largest",
+    # "no one", "the old one", "one can still find")
+    r"(?<!\bno )(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\beach )(?<!\bevery )(?<!\bany )(?<!\bwhich )(?<!\bold )"
+    r"(?<!\bnew )(?<!\bsame )(?<!\bother )(?<!\banother )\bone\b(?!\s+of\b)"
+    r"(?!\s+(?:can|could|may|might|must|should|would|cannot)\b)"
+)
 _DEMONYM = "(?:" + "|".join(sorted((re.escape(d) for d in DEMONYMS), key=len, reverse=True)) + ")"
 
 
@@ -132,8 +138,8 @@ _TYPES = [
     (
         "number",
         r"\bhow (many|much|long|soon)\b|\bwhat (share|percentage|proportion|number|fraction)\b",
-        rf"\d|(?i:\b({_NUMBER_WORDS}|twice|thrice|decades?|dozens?|hundreds?|thousands?|millions?|several|few|numerous)\b"
-        rf"|{_DURATION})",
+        rf"\d|(?i:\b({_NUMBER_WORDS.removeprefix('one|')}|twice|thrice|decades?|dozens?|hundreds?|thousands?|millions?|"
+        rf"several|few|numerous)\b|{_COUNT_ONE}|{_DURATION})",
         True,
     ),
     (

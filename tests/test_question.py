@@ -209,3 +209,15 @@ def test_a_value_is_the_whole_words_it_lies_in() -> None:
     assert how_many.values("In 1939 it had 1,300,000 people (1939 census).") == {"1939", "1,300,000"}
     assert how_many.values("The war (1939–1945) emptied it.") == {"1939–1945"}
     assert _type("How long does the warranty last?").values("The warranty lasts a year.") == {"a year"}
+
+
+def test_one_is_a_count_only_when_it_counts() -> None:
+    for pronoun in (
+        "The crew is one of the top teams in the country.",
+        "No one was hurt in the fire.",
+        "Within the park one can still find old trees.",
+        "The old one was torn down.",
+    ):
+        assert not _answers("How many bridges survived the flood?", pronoun), pronoun
+    for count in ("Only one bridge survived the flood.", "One person died.", "It was rebuilt in one year."):
+        assert _answers("How many bridges survived the flood?", count), count
