@@ -342,7 +342,7 @@ def _features(
     neighbours) gives the answerability model."""
     text = chunk_text[a:b]
     present, around = set(sentence_terms), set(q.canonical(terms(window)))
-    typed = q.answer_type is not None and bool(q.answer_type.values(text) - q.asked_values)
+    typed = q.answer_type is not None and q.answer_type.held_by(text, q.asked_values)
     if q.answer_type is not None and q.answer_type.name == "quote":
         typed = typed or _inside_quotation(chunk_text, a)
     new_names = bool(names(text) - q.asked_names)

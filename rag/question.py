@@ -59,6 +59,14 @@ class AnswerType:
             found.add(text[a:b].strip(_EDGE_PUNCTUATION).lower())
         return found
 
+    def held_by(self, text: str, asked: set[str]) -> bool:
+        """Does ``text`` hold an answer of this kind other than the question's own values
+        ``asked`` (``values`` of the question)? Most questions state none, and then any match
+        will do: the search stops at the first instead of reading them all."""
+        if not asked:
+            return self.pattern.search(text) is not None
+        return bool(self.values(text) - asked)
+
 
 _EDGE_PUNCTUATION = ".,;:!?()[]\"'“”‘’"
 
